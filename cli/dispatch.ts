@@ -1,0 +1,51 @@
+/**
+ * Hands a loaded config to the code that runs it: `server/run.ts` (`runServer`) and
+ * `agent/run.ts` (`runAgent`), imported dynamically with literal paths so a bundle still
+ * includes them and `k3s kubectl` or `--help` never loads them.
+ *
+ * Neither module existed when this was written, so both commands report that they are not
+ * implemented yet. Wiring one in is replacing its `throw` with e.g.
+ * `const { runServer } = await import("../server/run.ts"); await runServer(config);`.
+ *
+ * @module
+ */
+import { type AgentConfig, agentFlags } from "./agent_flags.ts";
+import { CliError } from "./errors.ts";
+import { camelCase } from "./flag.ts";
+import type { ServerConfig } from "./server_flags.ts";
+
+/** Runs `k3s server`, and its embedded agent unless `disableAgent`; resolves to an exit code. */
+export function dispatchServer(_config: ServerConfig): Promise<number> {
+  return Promise.reject(notImplemented("server"));
+}
+
+/** Runs `k3s agent`; resolves to an exit code. */
+export function dispatchAgent(_config: AgentConfig): Promise<number> {
+  return Promise.reject(notImplemented("agent"));
+}
+
+/**
+ * The config of the agent a server runs in-process: every agent flag takes the server's value
+ * of the same flag (both tables share them), and the agent joins this server over loopback
+ * with `token` (the server's token once it has generated or read one).
+ */
+export function embeddedAgentConfig(server: ServerConfig, token: string): AgentConfig {
+  const from = server as Record<string, unknown>;
+  const config: Record<string, unknown> = {};
+  for (const flag of agentFlags) config[camelCase(flag.name)] = from[camelCase(flag.name)];
+  config.server = `https://127.0.0.1:${server.httpsListenPort}`;
+  config.token = token;
+  config.tokenFile = undefined;
+  return config as AgentConfig;
+}
+
+// Every agent flag must also be a server flag for embeddedAgentConfig to be complete.
+type MissingFromServer = Exclude<keyof AgentConfig, keyof ServerConfig>;
+true satisfies [MissingFromServer] extends [never] ? true : never;
+
+function notImplemented(command: string): CliError {
+  return new CliError(
+    "not-implemented",
+    `"k3s ${command}" is not implemented yet (${command}/run.ts does not exist)`,
+  );
+}

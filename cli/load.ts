@@ -1,0 +1,77 @@
+/**
+ * Everything that turns one command's arguments, the environment and the config files into its
+ * typed config: argv → config file location → files → per-flag resolution → cross-flag rules.
+ *
+ * @module
+ */
+import { parseArgv } from "./argv.ts";
+import type { CommandSpec } from "./commands.ts";
+import { type FileReader, readConfigFiles } from "./config_file.ts";
+import { CliError } from "./errors.ts";
+import { camelCase, type ConfigOf, findFlag, type FlagSpec } from "./flag.ts";
+import { type Env, resolveFlags } from "./resolve.ts";
+
+/** The outcome of loading a command's config. */
+export type Loaded<C> =
+  | { readonly kind: "help" }
+  | {
+    readonly kind: "run";
+    readonly config: C;
+    /** Config files that were read, in merge order. */
+    readonly configFiles: readonly string[];
+    /** Things worth telling the user that do not stop the command (unknown config keys). */
+    readonly warnings: readonly string[];
+  };
+
+/**
+ * Loads the config of `command` from `argv` (the words after the command name), `env` and the
+ * config files read through `files`. Pure: it throws `CliError` and never prints or exits.
+ */
+export function loadConfig<F extends readonly FlagSpec[]>(
+  command: CommandSpec<F>,
+  argv: readonly string[],
+  env: Env,
+  files: FileReader,
+): Loaded<ConfigOf<F>> {
+  const parsed = parseArgv(command.flags, argv);
+  if (parsed.help) return { kind: "help" };
+
+  const configFlag = findFlag(command.flags, "config");
+  const fromArgv = parsed.values.get("config")?.at(-1);
+  const fromEnv = configFlag?.env ? env[configFlag.env] || undefined : undefined;
+  const defaultPath = configFlag?.type === "string" ? configFlag.default : undefined;
+  const path = fromArgv ?? fromEnv ?? defaultPath;
+  const fromFiles = path === undefined
+    ? { values: new Map(), paths: [], warnings: [] }
+    : readConfigFiles(path, fromArgv !== undefined || fromEnv !== undefined, command.flags, files);
+
+  const config = resolveFlags(command.flags, parsed, fromFiles.values, env);
+  checkRules(command, config);
+  return {
+    kind: "run",
+    config,
+    configFiles: fromFiles.paths,
+    warnings: fromFiles.warnings,
+  };
+}
+
+function checkRules(command: CommandSpec, config: object): void {
+  const fields = config as Record<string, unknown>;
+  const isSet = (name: string) => {
+    const value = fields[camelCase(name)];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "" &&
+      value !== false;
+  };
+  for (const [a, b] of command.conflicts) {
+    if (isSet(a) && isSet(b)) {
+      throw new CliError("conflict", `flags --${a} and --${b} cannot be used together`);
+    }
+  }
+  for (const name of command.required) {
+    if (!isSet(name)) {
+      const envName = findFlag(command.flags, name)?.env;
+      const hint = envName ? ` (or set $${envName})` : "";
+      throw new CliError("required", `flag --${name} is required${hint}`);
+    }
+  }
+}
