@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { serverCommand } from "./commands.ts";
+import { dispatchAgent, dispatchServer, embeddedAgentConfig } from "./dispatch.ts";
+import { CliError } from "./errors.ts";
+import { loadConfig } from "./load.ts";
+import { fakeFiles } from "./testing.ts";
+
+function serverConfig(argv: string[]) {
+  const loaded = loadConfig(serverCommand, argv, {}, fakeFiles());
+  if (loaded.kind !== "run") throw new Error("expected a config");
+  return loaded.config;
+}
+
+Deno.test("embeddedAgentConfig() shares the server's node flags and joins it over loopback", () => {
+  const server = serverConfig([
+    "--https-listen-port=7443",
+    "--data-dir=/tmp/k3s",
+    "--node-label=a=1",
+    "--token-file=/t",
+    "--snapshotter=native",
+  ]);
+  const agent = embeddedAgentConfig(server, "K10abc::server:secret");
+  assert.equal(agent.server, "https://127.0.0.1:7443");
+  assert.equal(agent.token, "K10abc::server:secret");
+  assert.equal(agent.tokenFile, undefined);
+  assert.equal(agent.dataDir, "/tmp/k3s");
+  assert.deepEqual(agent.nodeLabel, ["a=1"]);
+  assert.equal(agent.snapshotter, "native");
+  assert.equal(agent.pauseImage, "rancher/mirrored-pause:3.6");
+  assert.equal("httpsListenPort" in agent, false);
+});
+
+Deno.test("dispatchServer() and dispatchAgent() say they are not implemented yet", async () => {
+  const server = serverConfig([]);
+  await assert.rejects(
+    dispatchServer(server),
+    (e: unknown) => e instanceof CliError && e.kind === "not-implemented",
+  );
+  await assert.rejects(
+    dispatchAgent(embeddedAgentConfig(server, "t")),
+    (e: unknown) => e instanceof CliError && e.kind === "not-implemented",
+  );
+});
