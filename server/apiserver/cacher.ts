@@ -1,0 +1,202 @@
+/**
+ * Feeds every resource's {@link WatchCache} from ONE datastore watch over the whole registry, so
+ * N watchers (and N resources) cost one datastore stream. Also the codec between stored bytes and
+ * objects, with `metadata.resourceVersion` taken from the datastore revision.
+ *
+ * @module
+ */
+import type { Backend, KeyValue, WatchEvent } from "../../datastore/backend.ts";
+import type { KubeObject } from "../../kube/meta.ts";
+import { setInterval } from "node:timers";
+import { type CachedObject, type CacheEvent, WatchCache } from "./watch_cache.ts";
+
+/** Turns stored bytes into objects and back (encryption at rest wraps this). */
+export interface Codec {
+  encode(obj: KubeObject, key: string): Uint8Array | Promise<Uint8Array>;
+  decode(bytes: Uint8Array, key: string): KubeObject | Promise<KubeObject>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Plain JSON, the resourceVersion left out (it is the datastore revision). */
+export const jsonCodec: Codec = {
+  encode(obj) {
+    const meta = obj.metadata as Record<string, unknown> | undefined;
+    if (meta && "resourceVersion" in meta) {
+      const { resourceVersion: _, ...rest } = meta;
+      return encoder.encode(JSON.stringify({ ...obj, metadata: rest }));
+    }
+    return encoder.encode(JSON.stringify(obj));
+  },
+  decode(bytes) {
+    return JSON.parse(decoder.decode(bytes));
+  },
+};
+
+/** Builds the cached form of an object read at revision `rv`. */
+export function cachedObject(key: string, obj: KubeObject, rv: number): CachedObject {
+  const meta = obj.metadata as Record<string, unknown>;
+  meta.resourceVersion = String(rv);
+  return { key, rv, obj, json: JSON.stringify(obj) };
+}
+
+export async function decodeKv(codec: Codec, kv: KeyValue, rv = kv.modRevision) {
+  return cachedObject(kv.key, await codec.decode(kv.value, kv.key), rv);
+}
+
+export const REGISTRY_PREFIX = "/registry/";
+
+export class Cacher {
+  #backend: Backend;
+  #codec: Codec;
+  #caches = new Map<string, WatchCache>();
+  /** Caches being filled: events that arrive meanwhile wait here. */
+  #pending = new Map<string, WatchEvent[]>();
+  #filling = new Map<string, Promise<WatchCache>>();
+  #rv = 0;
+  #waiters: { rv: number; resolve: () => void }[] = [];
+  #abort = new AbortController();
+  #loop: Promise<void> | null = null;
+  #bookmarkTimer: ReturnType<typeof setInterval> | null = null;
+  #failed: Error | null = null;
+
+  constructor(backend: Backend, codec: Codec) {
+    this.#backend = backend;
+    this.#codec = codec;
+  }
+
+  /** Starts the one datastore watch at the current revision. */
+  async start(): Promise<void> {
+    this.#rv = await this.#backend.currentRevision();
+    const watch = this.#backend.watch(REGISTRY_PREFIX, {
+      afterRevision: this.#rv,
+      signal: this.#abort.signal,
+    });
+    this.#loop = this.#run(watch);
+    this.#bookmarkTimer = setInterval(() => {
+      for (const c of this.#caches.values()) c.bookmark();
+    }, 60_000).unref();
+  }
+
+  /** The revision every cache is current to. */
+  get revision(): number {
+    return this.#rv;
+  }
+
+  /** The cache for keys under `prefix` (which ends with "/"), filled on first use. */
+  async cache(prefix: string): Promise<WatchCache> {
+    const existing = this.#caches.get(prefix);
+    if (existing) return existing;
+    let filling = this.#filling.get(prefix);
+    if (!filling) {
+      filling = this.#fill(prefix).finally(() => this.#filling.delete(prefix));
+      this.#filling.set(prefix, filling);
+    }
+    return filling;
+  }
+
+  async #fill(prefix: string): Promise<WatchCache> {
+    this.#pending.set(prefix, []);
+    try {
+      const rv = this.#rv;
+      const items: CachedObject[] = [];
+      let startKey: string | undefined;
+      for (;;) {
+        const page = await this.#backend.list(prefix, { revision: rv, limit: 2000, startKey });
+        for (const kv of page.kvs) items.push(await decodeKv(this.#codec, kv));
+        if (!page.more || page.kvs.length === 0) break;
+        startKey = page.kvs[page.kvs.length - 1].key + "\0";
+      }
+      const cache = new WatchCache(prefix, items, rv);
+      for (const ev of this.#pending.get(prefix)!) await this.#applyTo(cache, ev);
+      cache.progress(this.#rv);
+      this.#caches.set(prefix, cache);
+      return cache;
+    } finally {
+      this.#pending.delete(prefix);
+    }
+  }
+
+  /** Drops a cache (a custom resource that is no longer served). */
+  drop(prefix: string): void {
+    this.#caches.delete(prefix);
+  }
+
+  /** Resolves once every write up to `rv` is in the caches. */
+  waitFor(rv: number, timeoutMs = 5_000): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#rv >= rv) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { rv, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`Cannot serve from the watch cache: not current to revision ${rv}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Waits until the caches hold every write the datastore has acknowledged so far. */
+  async sync(): Promise<void> {
+    await this.waitFor(await this.#backend.currentRevision());
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    if (this.#bookmarkTimer) clearInterval(this.#bookmarkTimer);
+    await this.#loop?.catch(() => {});
+  }
+
+  async #run(watch: AsyncIterable<WatchEvent[]>): Promise<void> {
+    try {
+      for await (const batch of watch) {
+        for (const ev of batch) await this.#dispatch(ev);
+        const rv = batch[batch.length - 1]?.kv.modRevision ?? this.#rv;
+        if (rv > this.#rv) this.#rv = rv;
+        for (const c of this.#caches.values()) c.progress(this.#rv);
+        this.#wake();
+      }
+    } catch (err) {
+      if (this.#abort.signal.aborted) return;
+      this.#failed = err instanceof Error ? err : new Error(String(err));
+      console.error(`watch cache: datastore watch failed: ${this.#failed.message}`);
+    }
+  }
+
+  async #dispatch(ev: WatchEvent): Promise<void> {
+    const prefix = resourcePrefix(ev.kv.key);
+    if (!prefix) return;
+    const pending = this.#pending.get(prefix);
+    if (pending) pending.push(ev);
+    const cache = this.#caches.get(prefix);
+    if (cache) await this.#applyTo(cache, ev);
+  }
+
+  async #applyTo(cache: WatchCache, ev: WatchEvent): Promise<void> {
+    const rv = ev.kv.modRevision;
+    if (rv <= cache.revision) return;
+    const object = await decodeKv(this.#codec, ev.kv, rv);
+    const prev = ev.prevKv ? await decodeKv(this.#codec, ev.prevKv) : undefined;
+    const type = ev.type === "create" ? "ADDED" : ev.type === "update" ? "MODIFIED" : "DELETED";
+    const event: CacheEvent = { type, rv, object, prev };
+    cache.apply(event);
+  }
+
+  #wake(): void {
+    const ready = this.#waiters.filter((w) => w.rv <= this.#rv);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.rv > this.#rv);
+    for (const w of ready) w.resolve();
+  }
+}
+
+/** `/registry/<group>/<resource>/` for a stored key. */
+export function resourcePrefix(key: string): string | null {
+  if (!key.startsWith(REGISTRY_PREFIX)) return null;
+  const a = key.indexOf("/", REGISTRY_PREFIX.length);
+  if (a < 0) return null;
+  const b = key.indexOf("/", a + 1);
+  if (b < 0) return null;
+  return key.slice(0, b + 1);
+}

@@ -1,0 +1,134 @@
+/**
+ * The HTTPS listener: `node:http2` with HTTP/1.1 fallback on one port, asking for (not requiring)
+ * client certificates. Turns each request into a web `Request` for {@link ApiServer} and streams
+ * the `Response` back. The certificate user comes only from a TLS-verified peer (see pki).
+ *
+ * @module
+ */
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { tlsUser } from "../pki/tls_identity.ts";
+import type { ConnInfo } from "./app.ts";
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  certPem: string;
+  keyPem: string;
+  /** CA bundle that client certificates must chain to. */
+  clientCaPem: string;
+}
+
+export type Handler = (req: Request, conn: ConnInfo, signal: AbortSignal) => Promise<Response>;
+
+export interface Listener {
+  port: number;
+  close(): Promise<void>;
+  /** The underlying server, for `upgrade` (WebSocket) handlers. */
+  server: http2.Http2SecureServer;
+}
+
+type NodeReq = http2.Http2ServerRequest;
+type NodeRes = http2.Http2ServerResponse;
+
+export async function listen(opts: ListenOptions, handler: Handler): Promise<Listener> {
+  const server = http2.createSecureServer({
+    allowHTTP1: true,
+    cert: opts.certPem,
+    key: opts.keyPem,
+    ca: opts.clientCaPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+  server.on("request", (req: NodeReq, res: NodeRes) => {
+    serve(req, res, handler).catch((err) => {
+      console.error(`apiserver: response failed: ${(err as Error).message}`);
+      try {
+        res.destroy();
+      } catch { /* already gone */ }
+    });
+  });
+  server.on("sessionError", () => {});
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open watch streams would keep the server alive.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void> {
+  const abort = new AbortController();
+  res.on("close", () => abort.abort());
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k.startsWith(":") || v === undefined) continue;
+    if (Array.isArray(v)) { for (const x of v) headers.append(k, x); }
+    else headers.set(k, v);
+  }
+  const authority = req.headers[":authority"] ?? req.headers.host ?? "localhost";
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const request = new Request(`https://${authority}${req.url}`, {
+    method,
+    headers,
+    body: hasBody
+      ? (Readable.toWeb(req as unknown as Readable) as ReadableStream<Uint8Array>)
+      : null,
+    // @ts-ignore: duplex is required for streaming bodies and missing from the lib types.
+    duplex: "half",
+  });
+  const socket = req.socket as unknown as Parameters<typeof tlsUser>[0];
+  const conn: ConnInfo = {
+    certUser: tlsUser(socket),
+    remoteAddr: req.socket?.remoteAddress ?? "",
+  };
+  const response = await handler(request, conn, abort.signal);
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "warning") return;
+    out[key] = value;
+  });
+  const warnings = response.headers.get("warning");
+  if (warnings) out["warning"] = splitWarnings(warnings);
+  res.writeHead(response.status, out);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  abort.signal.addEventListener("abort", () => reader.cancel().catch(() => {}), { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
+      }
+    }
+  } finally {
+    if (!res.writableEnded) res.end();
+  }
+}
+
+/** Headers joins repeated values with ", "; each warning is a quoted 299 entry. */
+function splitWarnings(joined: string): string[] {
+  return joined.split(/,\s*(?=299 )/);
+}

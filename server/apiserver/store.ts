@@ -1,0 +1,506 @@
+/**
+ * The generic store: one fixed sequence for every resource (namespace check, prepare, validate,
+ * conditional write), specialised only by the resource's {@link Strategy}. Reads of single objects
+ * go to the datastore; lists and watches come from the watch cache.
+ *
+ * @module
+ */
+import type { Backend } from "../../datastore/backend.ts";
+import { CompactedError, KeyExistsError } from "../../datastore/backend.ts";
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  type FieldError,
+  gone,
+  invalid,
+  notFound,
+  OPTIMISTIC_LOCK_MESSAGE,
+  StatusError,
+} from "../../kube/errors.ts";
+import { deepClone, formatTime, type KubeObject, type ObjectMeta } from "../../kube/meta.ts";
+import { cachedObject, type Cacher, type Codec, decodeKv } from "./cacher.ts";
+import { decodeContinue, encodeContinue } from "./continue_token.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "./object_meta.ts";
+import { apiVersionOf, groupResource, type ResourceDef, type WriteContext } from "./resource.ts";
+import { recordManagedFields } from "./managed_fields.ts";
+import type { CachedObject, ObjectFilter, WatchSink } from "./watch_cache.ts";
+import { deepEqualExcept, generateName } from "./object_util.ts";
+
+export interface StoreDeps {
+  backend: Backend;
+  cacher: Cacher;
+  codec: Codec;
+}
+
+export interface ListOptions {
+  filter?: ObjectFilter;
+  /** True when a label or field selector is in use (remainingItemCount is then unknown). */
+  filtered?: boolean;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: CachedObject[];
+  rv: number;
+  continueToken?: string;
+}
+
+export interface WriteOptions {
+  subresource?: "status" | "";
+  fieldManager: string;
+  /** The apiVersion the client spoke, for managedFields. */
+  apiVersion: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+export class Store {
+  readonly def: ResourceDef;
+  readonly root: string;
+  #deps: StoreDeps;
+
+  constructor(def: ResourceDef, deps: StoreDeps) {
+    this.def = def;
+    this.#deps = deps;
+    this.root = `/registry/${def.group || "core"}/${def.plural}/`;
+  }
+
+  /** The revision the watch caches are current to. */
+  get cacheRevision(): number {
+    return this.#deps.cacher.revision;
+  }
+
+  get gr() {
+    return groupResource(this.def);
+  }
+
+  key(namespace: string, name: string): string {
+    return this.def.namespaced ? `${this.root}${namespace}/${name}` : `${this.root}${name}`;
+  }
+
+  /** The key prefix of a namespace, or of everything when namespace is "". */
+  prefix(namespace: string): string {
+    return this.def.namespaced && namespace ? `${this.root}${namespace}/` : this.root;
+  }
+
+  /** The object as the datastore has it now. */
+  async get(namespace: string, name: string): Promise<CachedObject> {
+    const { kv } = await this.#deps.backend.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.gr, name);
+    return await decodeKv(this.#deps.codec, kv);
+  }
+
+  /** The object if it exists, else null. */
+  async tryGet(namespace: string, name: string): Promise<CachedObject | null> {
+    const { kv } = await this.#deps.backend.get(this.key(namespace, name));
+    return kv ? await decodeKv(this.#deps.codec, kv) : null;
+  }
+
+  async list(namespace: string, opts: ListOptions = {}): Promise<ListResult> {
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    if (opts.continueToken) {
+      const token = decodeContinue(opts.continueToken, this.prefix(namespace));
+      return await this.#listFromBackend(namespace, token.rv, token.start, limit, opts.filter);
+    }
+    const rv = parseRv(opts.resourceVersion);
+    if (opts.resourceVersionMatch === "Exact") {
+      if (!rv) {
+        throw badRequest("resourceVersionMatch: Exact requires a resourceVersion other than 0");
+      }
+      return await this.#listFromBackend(namespace, rv, undefined, limit, opts.filter);
+    }
+    const cache = await this.#deps.cacher.cache(this.root);
+    if (opts.resourceVersion === undefined || opts.resourceVersion === "") {
+      await this.#deps.cacher.sync();
+    } else if (rv > 0) {
+      await this.#deps.cacher.waitFor(rv, 3_000).catch(() => {
+        throw new StatusError(
+          504,
+          "Timeout",
+          `Too large resource version: ${rv}, current: ${this.#deps.cacher.revision}`,
+          { retryAfterSeconds: 1 },
+        );
+      });
+    }
+    const items = cache.list(this.prefix(namespace), opts.filter);
+    const at = cache.revision;
+    if (limit && items.length > limit) {
+      const page = items.slice(0, limit);
+      const start = page[page.length - 1].key + "\0";
+      return {
+        items: page,
+        rv: at,
+        continueToken: encodeContinue(at, start, this.prefix(namespace)),
+      };
+    }
+    return { items, rv: at };
+  }
+
+  async #listFromBackend(
+    namespace: string,
+    rv: number,
+    startKey: string | undefined,
+    limit: number,
+    filter: ObjectFilter | undefined,
+  ): Promise<ListResult> {
+    const prefix = this.prefix(namespace);
+    const items: CachedObject[] = [];
+    let start = startKey;
+    let readAt = rv;
+    for (;;) {
+      let page;
+      try {
+        page = await this.#deps.backend.list(prefix, {
+          startKey: start,
+          limit: limit ? Math.max(limit - items.length, 50) : 0,
+          revision: rv,
+        });
+      } catch (err) {
+        if (err instanceof CompactedError) {
+          throw gone(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+          );
+        }
+        throw err;
+      }
+      readAt = page.revision;
+      for (const kv of page.kvs) {
+        const item = await decodeKv(this.#deps.codec, kv);
+        if (filter && !filter(item.obj)) continue;
+        items.push(item);
+        if (limit && items.length === limit) {
+          const more = page.more || kv !== page.kvs[page.kvs.length - 1];
+          if (!more) return { items, rv: readAt };
+          return {
+            items,
+            rv: readAt,
+            continueToken: encodeContinue(readAt, item.key + "\0", prefix),
+          };
+        }
+      }
+      if (!page.more || page.kvs.length === 0) return { items, rv: readAt };
+      start = page.kvs[page.kvs.length - 1].key + "\0";
+    }
+  }
+
+  /**
+   * Watches from the cache. `resourceVersion` "" or undefined: current objects as ADDED, then
+   * changes; "0": the same from whatever the cache holds; N: every change after N.
+   */
+  async watch(
+    namespace: string,
+    opts: { resourceVersion?: string; sendInitialEvents?: boolean; filter: ObjectFilter },
+    sink: WatchSink,
+  ): Promise<() => void> {
+    const cache = await this.#deps.cacher.cache(this.root);
+    const prefix = this.prefix(namespace);
+    const nsFilter: ObjectFilter = prefix === this.root
+      ? opts.filter
+      : (o) => (o.metadata as ObjectMeta).namespace === namespace && opts.filter(o);
+    const rv = parseRv(opts.resourceVersion);
+    if (!rv || opts.sendInitialEvents) {
+      if (opts.resourceVersion === undefined || opts.resourceVersion === "") {
+        await this.#deps.cacher.sync();
+      } else if (rv) await this.#deps.cacher.waitFor(rv, 3_000);
+      return cache.watch({ initial: true, filter: nsFilter, sink });
+    }
+    return cache.watch({ fromRv: rv, filter: nsFilter, sink });
+  }
+
+  /** Creates an object; `obj` is the decoded request body (it is changed in place). */
+  async create(namespace: string, obj: KubeObject, ctx: WriteContext, opts: WriteOptions) {
+    const meta = this.#prepareMeta(namespace, obj);
+    const hasGenerate = !meta.name && !!meta.generateName;
+    for (let attempt = 0;; attempt++) {
+      if (hasGenerate) meta.name = generateName(meta.generateName!);
+      meta.uid = crypto.randomUUID();
+      meta.creationTimestamp = formatTime(ctx.now);
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+      delete meta.resourceVersion;
+      delete meta.selfLink;
+      if (this.def.generation) meta.generation = 1;
+      else delete meta.generation;
+      if (attempt === 0) {
+        await this.def.strategy?.prepareForCreate?.(obj, ctx);
+        const errs: FieldError[] = validateObjectMeta(meta, this.def, hasGenerate);
+        errs.push(...(this.def.strategy?.validate?.(obj, ctx) ?? []));
+        if (errs.length) {
+          await this.def.strategy?.createFailed?.(obj);
+          throw invalid(this.def.kind, this.def.group, meta.name ?? "", errs);
+        }
+        for (const w of this.def.strategy?.warnings?.(obj) ?? []) ctx.warn(w);
+      }
+      recordManagedFields(obj, undefined, opts, ctx.now);
+      const key = this.key(namespace, meta.name!);
+      if (ctx.dryRun) {
+        const existing = await this.#deps.backend.get(key);
+        if (existing.kv) throw alreadyExists(this.gr, meta.name!);
+        return cachedObject(key, obj, 0);
+      }
+      try {
+        const rv = await this.#deps.backend.create(key, await this.#deps.codec.encode(obj, key));
+        return cachedObject(key, obj, rv);
+      } catch (err) {
+        const retry = err instanceof KeyExistsError && hasGenerate && attempt < 4;
+        if (!retry) {
+          await this.def.strategy?.createFailed?.(obj);
+          throw err instanceof KeyExistsError ? alreadyExists(this.gr, meta.name!) : err;
+        }
+      }
+    }
+  }
+
+  /**
+   * Replaces an object (PUT). The body's resourceVersion, when set, must match the stored one.
+   * Returns the stored result, and whether the object was created.
+   */
+  async update(
+    namespace: string,
+    name: string,
+    obj: KubeObject,
+    ctx: WriteContext,
+    opts: WriteOptions,
+    hooks?: { admit(obj: KubeObject, old: KubeObject): Promise<void> },
+  ): Promise<CachedObject> {
+    const meta = this.#prepareMeta(namespace, obj);
+    if (meta.name !== name) {
+      throw badRequest(
+        `the name of the object (${meta.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    const wantRv = meta.resourceVersion;
+    return await this.guaranteedUpdate(namespace, name, ctx, opts, (current) => {
+      if (wantRv && wantRv !== String(current.rv)) {
+        throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      const next = deepClone(obj);
+      await hooks?.admit(next, current.obj);
+      return next;
+    }, !wantRv);
+  }
+
+  /**
+   * Reads the current object, applies `mutate`, and writes it back if the revision still matches,
+   * retrying on a lost race when `retry` is set (an unconditional update or a patch).
+   */
+  async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    ctx: WriteContext,
+    opts: WriteOptions,
+    mutate: (current: CachedObject) => KubeObject | Promise<KubeObject>,
+    retry = true,
+  ): Promise<CachedObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0;; attempt++) {
+      const current = await this.get(namespace, name);
+      const next = await mutate(current);
+      const old = current.obj;
+      const out = await this.#prepareUpdate(namespace, next, old, ctx, opts);
+      if (deepEqualExcept(out, old, ["resourceVersion", "managedFields"])) {
+        return current;
+      }
+      recordManagedFields(out, old, opts, ctx.now);
+      const nm = out.metadata as ObjectMeta;
+      if (ctx.dryRun) return cachedObject(key, out, current.rv);
+      if (nm.deletionTimestamp && !nm.finalizers?.length && nm.deletionGracePeriodSeconds === 0) {
+        const res = await this.#deps.backend.delete(key, current.rv);
+        if (res.ok) {
+          await this.def.strategy?.afterDelete?.(out);
+          return cachedObject(key, out, res.revision);
+        }
+      } else {
+        const bytes = await this.#deps.codec.encode(out, key);
+        const res = await this.#deps.backend.update(key, bytes, current.rv);
+        if (res.ok) return cachedObject(key, out, res.revision);
+      }
+      if (!shouldRetry(retry, attempt)) throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+  }
+
+  async #prepareUpdate(
+    namespace: string,
+    next: KubeObject,
+    old: KubeObject,
+    ctx: WriteContext,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
+    const om = old.metadata as ObjectMeta;
+    let obj = next;
+    if (opts.subresource === "status") {
+      obj = { ...deepClone(old), status: next.status };
+      (obj.metadata as ObjectMeta).resourceVersion = (next.metadata as ObjectMeta)?.resourceVersion;
+    } else if (this.def.status && "status" in old) {
+      obj.status = deepClone(old.status);
+    } else if (this.def.status) delete obj.status;
+    const meta = this.#prepareMeta(namespace, obj);
+    meta.generation = om.generation;
+    if (!meta.uid) meta.uid = om.uid;
+    meta.creationTimestamp = om.creationTimestamp;
+    if (om.deletionTimestamp) {
+      meta.deletionTimestamp = om.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    if (opts.subresource !== "status") await this.def.strategy?.prepareForUpdate?.(obj, old, ctx);
+    if (this.def.generation && opts.subresource !== "status") {
+      if (!deepEqualExcept(obj, old, [], ["metadata", "status"])) {
+        meta.generation = (om.generation ?? 0) + 1;
+      }
+    }
+    const errs = validateObjectMetaUpdate(meta, om, this.def);
+    if (opts.subresource !== "status") {
+      errs.push(...(this.def.strategy?.validate?.(obj, ctx) ?? []));
+      errs.push(...(this.def.strategy?.validateUpdate?.(obj, old, ctx) ?? []));
+    }
+    if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? "", errs);
+    for (const w of this.def.strategy?.warnings?.(obj) ?? []) ctx.warn(w);
+    return obj;
+  }
+
+  /**
+   * Deletes an object: at once, or by setting deletionTimestamp when finalizers or a grace period
+   * hold it. Returns the object and whether it is gone.
+   */
+  async delete(
+    namespace: string,
+    name: string,
+    ctx: WriteContext,
+    opts: DeleteOptions,
+  ): Promise<{ object: CachedObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0;; attempt++) {
+      const current = await this.get(namespace, name);
+      const meta = current.obj.metadata as ObjectMeta;
+      checkPreconditions(this.def, name, meta, current.rv, opts.preconditions);
+      const obj = deepClone(current.obj);
+      const m = obj.metadata as ObjectMeta;
+      const finalizers = new Set(m.finalizers ?? []);
+      const policy = opts.propagationPolicy;
+      if (policy === "Orphan") finalizers.add("orphan");
+      if (policy === "Foreground") finalizers.add("foregroundDeletion");
+      if (policy === "Background" || policy === "Foreground") finalizers.delete("orphan");
+      if (policy === "Background" || policy === "Orphan") finalizers.delete("foregroundDeletion");
+      const grace = this.def.strategy?.gracefulDeletion?.(current.obj, opts.gracePeriodSeconds) ??
+        null;
+      const pending = finalizers.size > 0 || (grace !== null && grace > 0);
+      if (pending) {
+        if (!m.deletionTimestamp) {
+          const at = new Date(ctx.now.getTime() + (grace ?? 0) * 1000);
+          m.deletionTimestamp = formatTime(at);
+          m.deletionGracePeriodSeconds = grace ?? 0;
+        } else if (grace !== null && grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
+          m.deletionGracePeriodSeconds = grace;
+          const at = new Date(ctx.now.getTime() + grace * 1000);
+          if (at.toISOString() < m.deletionTimestamp) m.deletionTimestamp = formatTime(at);
+        }
+        if (finalizers.size) m.finalizers = [...finalizers];
+        if (deepEqualExcept(obj, current.obj, [])) return { object: current, deleted: false };
+        if (ctx.dryRun) return { object: cachedObject(key, obj, current.rv), deleted: false };
+        const res = await this.#deps.backend.update(
+          key,
+          await this.#deps.codec.encode(obj, key),
+          current.rv,
+        );
+        if (res.ok) return { object: cachedObject(key, obj, res.revision), deleted: false };
+      } else {
+        if (ctx.dryRun) return { object: current, deleted: true };
+        const res = await this.#deps.backend.delete(key, current.rv);
+        if (res.ok) {
+          await this.def.strategy?.afterDelete?.(current.obj);
+          return { object: cachedObject(key, deepClone(current.obj), res.revision), deleted: true };
+        }
+      }
+      if (attempt >= MAX_CONFLICT_RETRIES) throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+  }
+
+  /** Deletes every object a list would return; the deleted or pending objects are returned. */
+  async deleteCollection(
+    namespace: string,
+    listOpts: ListOptions,
+    ctx: WriteContext,
+    opts: DeleteOptions,
+  ): Promise<ListResult> {
+    const listed = await this.list(namespace, { ...listOpts, limit: 0, continueToken: undefined });
+    const items: CachedObject[] = [];
+    for (const item of listed.items) {
+      const meta = item.obj.metadata as ObjectMeta;
+      try {
+        const res = await this.delete(meta.namespace ?? "", meta.name!, ctx, opts);
+        items.push(res.object);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+    return { items, rv: listed.rv };
+  }
+
+  /** Checks namespace and type fields of an incoming object and returns its metadata. */
+  #prepareMeta(namespace: string, obj: KubeObject): ObjectMeta {
+    if (typeof obj.metadata !== "object" || obj.metadata === null || Array.isArray(obj.metadata)) {
+      obj.metadata = {};
+    }
+    const meta = obj.metadata as ObjectMeta;
+    if (this.def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+      }
+      meta.namespace = namespace || meta.namespace;
+    } else delete meta.namespace;
+    obj.apiVersion = apiVersionOf(this.def.group, this.def.versions[0]);
+    obj.kind = this.def.kind;
+    return meta;
+  }
+}
+
+function shouldRetry(retry: boolean, attempt: number): boolean {
+  return retry && attempt < MAX_CONFLICT_RETRIES;
+}
+
+function checkPreconditions(
+  def: ResourceDef,
+  name: string,
+  meta: ObjectMeta,
+  rv: number,
+  pre: DeleteOptions["preconditions"],
+): void {
+  if (pre?.uid && pre.uid !== meta.uid) {
+    throw conflict(
+      groupResource(def),
+      name,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
+    );
+  }
+  if (pre?.resourceVersion && pre.resourceVersion !== String(rv)) {
+    throw conflict(
+      groupResource(def),
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`,
+    );
+  }
+}
+
+/** A resourceVersion query value as a number; 0 for "", "0" or absent. */
+export function parseRv(value: string | undefined): number {
+  if (!value) return 0;
+  if (!/^\d+$/.test(value)) {
+    throw badRequest(`invalid resource version "${value}"`);
+  }
+  return Number(value);
+}

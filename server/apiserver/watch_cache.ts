@@ -1,0 +1,186 @@
+/**
+ * The in-memory cache of one resource: every current object plus a window of recent events,
+ * serving list and watch so that any number of watchers cost nothing at the datastore.
+ * A {@link Cacher} feeds it from a single datastore watch.
+ *
+ * @module
+ */
+import type { KubeObject } from "../../kube/meta.ts";
+
+/** One object as stored at one revision. Shared between lists and watchers: never mutate it. */
+export interface CachedObject {
+  key: string;
+  rv: number;
+  obj: KubeObject;
+  /** `obj` serialized, with `metadata.resourceVersion` set. */
+  json: string;
+}
+
+export type EventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface CacheEvent {
+  type: EventType;
+  rv: number;
+  object: CachedObject;
+  prev?: CachedObject;
+}
+
+/** Decides whether an object is visible to one watcher or list. */
+export type ObjectFilter = (obj: KubeObject) => boolean;
+
+/** What a watcher receives; returning false means the watcher could not keep up. */
+export type WatchSink = (
+  type: EventType | "BOOKMARK",
+  object: CachedObject | null,
+  rv: number,
+) => boolean;
+
+interface Watcher {
+  filter: ObjectFilter;
+  sink: WatchSink;
+}
+
+/** How far back a watch may start, in events and in time. */
+const MAX_EVENTS = 10_000;
+const MAX_EVENT_AGE_MS = 5 * 60_000;
+
+export class WatchCache {
+  #items = new Map<string, CachedObject>();
+  #sorted: CachedObject[] | null = null;
+  #events: { event: CacheEvent; at: number }[] = [];
+  #eventsStart = 0;
+  /** Every change with rv > this is in #events (or the cache is exactly current). */
+  #oldestRv: number;
+  #rv: number;
+  #watchers = new Set<Watcher>();
+  readonly prefix: string;
+
+  constructor(prefix: string, initial: CachedObject[], revision: number) {
+    this.prefix = prefix;
+    for (const item of initial) this.#items.set(item.key, item);
+    this.#rv = revision;
+    this.#oldestRv = revision;
+  }
+
+  /** The revision the cache is current to. */
+  get revision(): number {
+    return this.#rv;
+  }
+
+  /** The oldest revision a watch may start from. */
+  get oldestRevision(): number {
+    return this.#oldestRv;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  get watcherCount(): number {
+    return this.#watchers.size;
+  }
+
+  get(key: string): CachedObject | undefined {
+    return this.#items.get(key);
+  }
+
+  /** Current objects under `prefix` (a namespace's keys, or all), in key order. */
+  list(prefix: string, filter?: ObjectFilter): CachedObject[] {
+    if (!this.#sorted) {
+      this.#sorted = [...this.#items.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+    }
+    const out: CachedObject[] = [];
+    const all = prefix === this.prefix;
+    for (const item of this.#sorted) {
+      if (!all && !item.key.startsWith(prefix)) continue;
+      if (filter && !filter(item.obj)) continue;
+      out.push(item);
+    }
+    return out;
+  }
+
+  /** Applies one event from the datastore, in revision order, and fans it out. */
+  apply(event: CacheEvent, now = Date.now()): void {
+    if (event.rv <= this.#rv) return;
+    const key = event.object.key;
+    if (event.type === "DELETED") this.#items.delete(key);
+    else this.#items.set(key, event.object);
+    this.#sorted = null;
+    this.#rv = event.rv;
+    this.#events.push({ event, at: now });
+    this.#trim(now);
+    for (const w of this.#watchers) this.#deliver(w, event);
+  }
+
+  /** Moves the cache's revision forward when other resources changed. */
+  progress(rv: number): void {
+    if (rv > this.#rv) this.#rv = rv;
+  }
+
+  /**
+   * Starts a watcher. With `fromRv`, replays every change after it (throws {@link TooOldError}
+   * when the window no longer holds it); with `initial`, first sends every current object as ADDED.
+   * Returns the function that stops the watcher.
+   */
+  watch(
+    options: { fromRv?: number; initial?: boolean; filter: ObjectFilter; sink: WatchSink },
+  ): () => void {
+    const w: Watcher = { filter: options.filter, sink: options.sink };
+    if (options.initial) {
+      for (const item of this.list(this.prefix, w.filter)) {
+        if (!w.sink("ADDED", item, item.rv)) return () => {};
+      }
+    } else if (options.fromRv !== undefined) {
+      if (options.fromRv < this.#oldestRv) throw new TooOldError(options.fromRv, this.#oldestRv);
+      for (let i = this.#eventsStart; i < this.#events.length; i++) {
+        const { event } = this.#events[i];
+        if (event.rv > options.fromRv) this.#deliver(w, event);
+      }
+    }
+    this.#watchers.add(w);
+    return () => this.#watchers.delete(w);
+  }
+
+  /** Sends a bookmark with the current revision to every watcher that wants one. */
+  bookmark(): void {
+    for (const w of this.#watchers) {
+      if (!w.sink("BOOKMARK", null, this.#rv)) this.#watchers.delete(w);
+    }
+  }
+
+  #deliver(w: Watcher, event: CacheEvent): void {
+    const now = event.type === "DELETED" ? false : w.filter(event.object.obj);
+    const before = event.prev ? w.filter(event.prev.obj) : false;
+    let ok = true;
+    if (event.type === "DELETED") {
+      if (w.filter(event.object.obj)) ok = w.sink("DELETED", event.object, event.rv);
+    } else if (now && before) ok = w.sink("MODIFIED", event.object, event.rv);
+    else if (now) ok = w.sink("ADDED", event.object, event.rv);
+    else if (before) ok = w.sink("DELETED", event.object, event.rv);
+    if (!ok) this.#watchers.delete(w);
+  }
+
+  #trim(now: number): void {
+    const events = this.#events;
+    while (
+      this.#eventsStart < events.length &&
+      (events.length - this.#eventsStart > MAX_EVENTS ||
+        now - events[this.#eventsStart].at > MAX_EVENT_AGE_MS)
+    ) {
+      this.#oldestRv = events[this.#eventsStart].event.rv;
+      this.#eventsStart++;
+    }
+    if (this.#eventsStart > 1024 && this.#eventsStart * 2 > events.length) {
+      this.#events = events.slice(this.#eventsStart);
+      this.#eventsStart = 0;
+    }
+  }
+}
+
+/** A watch asked to start before the oldest revision the cache holds. */
+export class TooOldError extends Error {
+  constructor(readonly requested: number, readonly oldest: number) {
+    super(`too old resource version: ${requested} (${oldest})`);
+    this.name = "TooOldError";
+  }
+}
