@@ -58,7 +58,8 @@ const lenientFiles: FileReader = {
 
 async function main(args: readonly string[]): Promise<number> {
   const env = Deno.env.toObject();
-  const invocation = parseInvocation(args, env, files);
+  const warn = (message: string) => console.error(`Warning: ${message}`);
+  const invocation = parseInvocation(args, env, files, warn);
   switch (invocation.kind) {
     case "version": {
       const here = new URL(".", import.meta.url);
@@ -73,10 +74,8 @@ async function main(args: readonly string[]): Promise<number> {
     case "kubectl":
       return await runKubectl(invocation.args, env);
     case "server":
-      invocation.warnings.forEach((warning) => console.error(`Warning: ${warning}`));
       return await dispatchServer(invocation.config);
     case "agent":
-      invocation.warnings.forEach((warning) => console.error(`Warning: ${warning}`));
       return await dispatchAgent(invocation.config);
   }
 }

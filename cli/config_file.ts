@@ -18,16 +18,16 @@ export interface FileReader {
   readDir(path: string): readonly string[] | undefined;
 }
 
-/** A key's merged value and the last file that set it. */
+/** One value of a key and the file it came from. */
 export interface FileValue {
-  readonly values: readonly string[];
+  readonly value: string;
   readonly path: string;
 }
 
 /** What the config files say. */
 export interface ConfigFiles {
-  /** Merged values per long flag name. */
-  readonly values: ReadonlyMap<string, FileValue>;
+  /** Merged values per long flag name (several only for a slice flag). */
+  readonly values: ReadonlyMap<string, readonly FileValue[]>;
   /** Files read, in order. */
   readonly paths: readonly string[];
   readonly warnings: readonly string[];
@@ -57,7 +57,7 @@ export function readConfigFiles(
     if (text !== undefined) sources.push([dropIn, text]);
   }
 
-  const values = new Map<string, FileValue>();
+  const values = new Map<string, readonly FileValue[]>();
   const warnings: string[] = [];
   for (const [file, text] of sources) {
     for (const [key, raw] of Object.entries(parseMap(file, text))) {
@@ -72,10 +72,9 @@ export function readConfigFiles(
         warnings.push(`"config" in ${file} has no effect, skipping`);
         continue;
       }
-      const given = toStrings(raw, flag, file);
+      const given = toStrings(raw, flag, file).map((value) => ({ value, path: file }));
       const earlier = values.get(flag.name);
-      const merged = append && earlier ? [...earlier.values, ...given] : given;
-      values.set(flag.name, { values: merged, path: file });
+      values.set(flag.name, append && earlier ? [...earlier, ...given] : given);
     }
   }
   return { values, paths: sources.map(([file]) => file), warnings };

@@ -7,7 +7,9 @@ const path = "/etc/rancher/k3s/config.yaml";
 const read = (tree: Record<string, string>, explicit = false) =>
   readConfigFiles(path, explicit, serverFlags, fakeFiles(tree));
 const values = (tree: Record<string, string>) =>
-  Object.fromEntries([...read(tree).values].map(([name, v]) => [name, v.values]));
+  Object.fromEntries(
+    [...read(tree).values].map(([name, list]) => [name, list.map(({ value }) => value)]),
+  );
 
 Deno.test("readConfigFiles() reads flag names as keys and scalars as text", () => {
   assert.deepEqual(
@@ -33,8 +35,21 @@ Deno.test("readConfigFiles() merges config.yaml.d in lexical order, later files 
     [`${path}.d/30-c.txt`]: "token: ignored\n",
   });
   assert.deepEqual(result.paths, [path, `${path}.d/10-a.yml`, `${path}.d/20-b.yaml`]);
-  assert.deepEqual(result.values.get("token"), { values: ["twenty"], path: `${path}.d/20-b.yaml` });
-  assert.deepEqual(result.values.get("cluster-domain")?.values, ["ten.local"]);
+  assert.deepEqual(result.values.get("token"), [{ value: "twenty", path: `${path}.d/20-b.yaml` }]);
+  assert.deepEqual(result.values.get("cluster-domain"), [
+    { value: "ten.local", path: `${path}.d/10-a.yml` },
+  ]);
+});
+
+Deno.test("readConfigFiles() keeps the file each appended value came from", () => {
+  const result = read({
+    [path]: "disable: [traefik]\n",
+    [`${path}.d/1.yaml`]: "disable+: servicelb\n",
+  });
+  assert.deepEqual(result.values.get("disable"), [
+    { value: "traefik", path },
+    { value: "servicelb", path: `${path}.d/1.yaml` },
+  ]);
 });
 
 Deno.test("readConfigFiles() appends for a key ending in + and replaces otherwise", () => {

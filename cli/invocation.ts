@@ -9,7 +9,7 @@ import { agentCommand, isPlaceholder, serverCommand } from "./commands.ts";
 import type { FileReader } from "./config_file.ts";
 import { CliError } from "./errors.ts";
 import { commandHelp, rootHelp } from "./help.ts";
-import { loadConfig } from "./load.ts";
+import { loadConfig, type Warn } from "./load.ts";
 import type { Env } from "./resolve.ts";
 import type { ServerConfig } from "./server_flags.ts";
 
@@ -17,7 +17,6 @@ import type { ServerConfig } from "./server_flags.ts";
 export interface Run<C> {
   readonly config: C;
   readonly configFiles: readonly string[];
-  readonly warnings: readonly string[];
 }
 
 /** What `main.ts` is asked to do. */
@@ -28,11 +27,15 @@ export type Invocation =
   | ({ readonly kind: "agent" } & Run<AgentConfig>)
   | { readonly kind: "kubectl"; readonly args: readonly string[] };
 
-/** Parses `argv` (without the program name) into an `Invocation`. */
+/**
+ * Parses `argv` (without the program name) into an `Invocation`, reading `env` and, through
+ * `files`, the config files; warnings go to `warn`.
+ */
 export function parseInvocation(
   argv: readonly string[],
   env: Env,
   files: FileReader,
+  warn: Warn = () => {},
 ): Invocation {
   let i = 0;
   let debug = false;
@@ -54,13 +57,13 @@ export function parseInvocation(
     case "kubectl":
       return { kind: "kubectl", args: argv.slice(i + 1) };
     case "server": {
-      const loaded = loadConfig(serverCommand, rest, env, files);
+      const loaded = loadConfig(serverCommand, rest, env, files, warn);
       return loaded.kind === "help"
         ? { kind: "help", text: commandHelp(serverCommand) }
         : { ...loaded, kind: "server" };
     }
     case "agent": {
-      const loaded = loadConfig(agentCommand, rest, env, files);
+      const loaded = loadConfig(agentCommand, rest, env, files, warn);
       return loaded.kind === "help"
         ? { kind: "help", text: commandHelp(agentCommand) }
         : { ...loaded, kind: "agent" };

@@ -19,19 +19,23 @@ export type Loaded<C> =
     readonly config: C;
     /** Config files that were read, in merge order. */
     readonly configFiles: readonly string[];
-    /** Things worth telling the user that do not stop the command (unknown config keys). */
-    readonly warnings: readonly string[];
   };
+
+/** Receives things worth telling the user that do not stop the command (unknown config keys). */
+export type Warn = (message: string) => void;
 
 /**
  * Loads the config of `command` from `argv` (the words after the command name), `env` and the
- * config files read through `files`. Pure: it throws `CliError` and never prints or exits.
+ * config files read through `files`. Pure: it throws `CliError`, hands warnings to `warn` as
+ * soon as they are known (so they are seen even when a later value is rejected), and never
+ * prints or exits.
  */
 export function loadConfig<F extends readonly FlagSpec[]>(
   command: CommandSpec<F>,
   argv: readonly string[],
   env: Env,
   files: FileReader,
+  warn: Warn = () => {},
 ): Loaded<ConfigOf<F>> {
   const parsed = parseArgv(command.flags, argv);
   if (parsed.help) return { kind: "help" };
@@ -44,6 +48,7 @@ export function loadConfig<F extends readonly FlagSpec[]>(
   const fromFiles = path === undefined
     ? { values: new Map(), paths: [], warnings: [] }
     : readConfigFiles(path, fromArgv !== undefined || fromEnv !== undefined, command.flags, files);
+  fromFiles.warnings.forEach((message) => warn(message));
 
   const config = resolveFlags(command.flags, parsed, fromFiles.values, env);
   checkRules(command, config);
@@ -51,7 +56,6 @@ export function loadConfig<F extends readonly FlagSpec[]>(
     kind: "run",
     config,
     configFiles: fromFiles.paths,
-    warnings: fromFiles.warnings,
   };
 }
 

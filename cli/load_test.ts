@@ -95,10 +95,23 @@ Deno.test("loadConfig() reads the config file named by --config or $K3S_CONFIG_F
   );
 });
 
-Deno.test("loadConfig() passes config file warnings on", () => {
-  const loaded = server([], {}, { [configPath]: "flannel-backend: none\n" });
-  assert.deepEqual(loaded.warnings, [`unknown flag "flannel-backend" in ${configPath}, skipping`]);
-  assert.deepEqual(loaded.configFiles, [configPath]);
+Deno.test("loadConfig() passes config file warnings on, even when it then fails", () => {
+  const tree = { [configPath]: "flannel-backend: none\n" };
+  const warnings: string[] = [];
+  const loaded = loadConfig(serverCommand, [], {}, fakeFiles(tree), (m) => warnings.push(m));
+  assert.deepEqual(warnings, [`unknown flag "flannel-backend" in ${configPath}, skipping`]);
+  assert.equal(loaded.kind === "run" && loaded.configFiles[0], configPath);
+  warnings.length = 0;
+  assert.throws(() =>
+    loadConfig(
+      serverCommand,
+      ["--token=a", "--token-file=/t"],
+      {},
+      fakeFiles(tree),
+      (m) => warnings.push(m),
+    )
+  );
+  assert.equal(warnings.length, 1);
 });
 
 Deno.test("loadConfig() names the flag and the source of a bad value", () => {

@@ -29,7 +29,7 @@ interface Raw {
 export function resolveFlags<F extends readonly FlagSpec[]>(
   flags: F,
   argv: ParsedArgv,
-  files: ReadonlyMap<string, FileValue>,
+  files: ReadonlyMap<string, readonly FileValue[]>,
   env: Env,
 ): ConfigOf<F> {
   const config: Record<string, unknown> = {};
@@ -39,9 +39,9 @@ export function resolveFlags<F extends readonly FlagSpec[]>(
       origin: { from: "flag" },
     }));
     const file = files.get(flag.name);
-    const fromFile = (file?.values ?? []).map((value): Raw => ({
+    const fromFile = (file ?? []).map(({ value, path }): Raw => ({
       value,
-      origin: { from: "file", path: file!.path },
+      origin: { from: "file", path },
     }));
     const envValue = flag.env ? env[flag.env] : undefined;
     const fromEnv: Raw[] = envValue
