@@ -40,6 +40,8 @@ export function loadConfig<F extends readonly FlagSpec[]>(
   const parsed = parseArgv(command.flags, argv);
   if (parsed.help) return { kind: "help" };
 
+  // The config file's own location: --config, else $K3S_CONFIG_FILE, else the default. (K3s
+  // itself lets the variable win over the flag; here the usual flag-over-environment rule holds.)
   const configFlag = findFlag(command.flags, "config");
   const fromArgv = parsed.values.get("config")?.at(-1);
   const fromEnv = configFlag?.env ? env[configFlag.env] || undefined : undefined;

@@ -15,7 +15,7 @@ import type { ParsedArgv } from "./argv.ts";
 import type { FileValue } from "./config_file.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { invalidValue, type Origin } from "./errors.ts";
-import { camelCase, type ConfigOf, type FlagSpec } from "./flag.ts";
+import { camelCase, type ConfigOf, type FlagSpec, type SliceFlag } from "./flag.ts";
 
 /** Environment variables, e.g. `Deno.env.toObject()`. An empty value counts as unset. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -56,7 +56,7 @@ export function resolveFlags<F extends readonly FlagSpec[]>(
   return config as ConfigOf<F>;
 }
 
-function resolveSlice(flag: FlagSpec & { type: "string-slice" }, cli: Raw[], base: Raw[]) {
+function resolveSlice(flag: SliceFlag, cli: Raw[], base: Raw[]): string[] {
   if (cli.length === 0 && base.length === 0) return [...(flag.default ?? [])];
   const items: string[] = [];
   for (const { value, origin } of [...base, ...cli]) {
@@ -74,10 +74,8 @@ function resolveSlice(flag: FlagSpec & { type: "string-slice" }, cli: Raw[], bas
   return items;
 }
 
-function resolveScalar(flag: FlagSpec, raw: Raw | undefined): unknown {
-  if (raw === undefined) {
-    return flag.type === "bool" ? false : flag.type === "string-slice" ? [] : flag.default;
-  }
+function resolveScalar(flag: Exclude<FlagSpec, SliceFlag>, raw: Raw | undefined): unknown {
+  if (raw === undefined) return flag.type === "bool" ? false : flag.default;
   const { value, origin } = raw;
   switch (flag.type) {
     case "bool": {
@@ -112,8 +110,6 @@ function resolveScalar(flag: FlagSpec, raw: Raw | undefined): unknown {
       checkValue(flag, value, origin);
       return value;
     }
-    case "string-slice":
-      return [value];
   }
 }
 
