@@ -149,8 +149,7 @@ export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
     const [certPath, keyPath] = [path(name, "crt"), path(name, "key")];
     const [certPem, keyPem] = [await readOptional(certPath), await readOptional(keyPath)];
     if (certPem !== undefined && keyPem !== undefined) {
-      const first = splitPemCertificates(certPem)[0] ?? "";
-      if (!first || publicKeyPemOf(keyPem) !== certPublicKeyPemOf(first)) {
+      if (!keyMatches(certPem, keyPem)) {
         throw new Error(`Cannot use ${certPath}: its key ${keyPath} does not match it`);
       }
       return { certPem, keyPem, certPath, keyPath };
@@ -279,8 +278,18 @@ function fits(
       info.organizations.join("\n") === (spec.organizations ?? []).join("\n") &&
       info.sans.join("\n") === wantSans.join("\n") &&
       isIssuedBy(certPem, caPem) &&
-      publicKeyPemOf(keyPem) === certPublicKeyPemOf(certPem) &&
+      keyMatches(certPem, keyPem) &&
       !needsRenewal(certPem, now);
+  } catch {
+    return false;
+  }
+}
+
+/** True when `keyPem` is the private key of the first certificate in `certPem`. */
+function keyMatches(certPem: string, keyPem: string): boolean {
+  try {
+    const first = splitPemCertificates(certPem)[0];
+    return first !== undefined && publicKeyPemOf(keyPem) === certPublicKeyPemOf(first);
   } catch {
     return false;
   }

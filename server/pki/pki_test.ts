@@ -159,6 +159,11 @@ Deno.test("loadOrCreatePki() refuses a CA whose key does not match or is missing
       loadOrCreatePki(options(dir)),
       /server-ca\.crt: its key .* does not match/,
     );
+    await writeFile(join(tls, "server-ca.key"), "not a key");
+    await assert.rejects(
+      loadOrCreatePki(options(dir)),
+      /server-ca\.crt: its key .* does not match/,
+    );
     await rm(join(tls, "server-ca.key"));
     await assert.rejects(loadOrCreatePki(options(dir)), /only one of .*server-ca/);
   });

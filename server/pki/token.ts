@@ -149,7 +149,11 @@ async function readToken(path: string): Promise<ParsedToken | undefined> {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new Error(`Cannot read ${path}: ${(e as Error).message}`);
   }
-  return text ? parseToken(text) : undefined;
+  try {
+    return text ? parseToken(text) : undefined;
+  } catch (e) {
+    throw new Error(`Cannot read ${path}: ${(e as Error).message}`);
+  }
 }
 
 function secretOf(token: string, flag: string, caPem: string): string {

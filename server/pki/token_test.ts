@@ -127,6 +127,12 @@ Deno.test("loadOrCreateTokens() takes --token, and refuses a different one later
       /bootstrap data already found and encrypted with different token/,
     );
     assert.equal(await readFile(join(dir, "server", "token"), "utf8"), first.token + "\n");
+    await writeFile(join(dir, "server", "token"), "K10short::server:x\n");
+    await assert.rejects(
+      loadOrCreateTokens({ dataDir: dir, serverCaPem: ca.certPem }),
+      /Cannot read .*token: Cannot parse token: invalid token CA hash length/,
+    );
+    await writeFile(join(dir, "server", "token"), first.token + "\n");
     const foreign = await createCa({ commonName: "k3s-server-ca@1" });
     await assert.rejects(
       loadOrCreateTokens({
