@@ -3,9 +3,12 @@
  * `agent/run.ts` (`runAgent`), imported dynamically with literal paths so a bundle still
  * includes them and `k3s kubectl` or `--help` never loads them.
  *
- * Neither module existed when this was written, so both commands report that they are not
- * implemented yet. Wiring one in is replacing its `throw` with e.g.
- * `const { runServer } = await import("../server/run.ts"); await runServer(config);`.
+ * Neither module was ready when this was written (no `agent/run.ts`; `server/run.ts` not yet
+ * committed and its imports not all present, so `deno check main.ts` would fail), so both
+ * commands report that they are not implemented yet. Wiring the server in is replacing the body
+ * of `dispatchServer` with
+ * `const { runServer } = await import("../server/run.ts"); return await runServer(config);`
+ * (`ServerConfig` satisfies `server/config.ts`'s `ServerRunConfig` structurally).
  *
  * @module
  */
@@ -46,6 +49,6 @@ true satisfies [MissingFromServer] extends [never] ? true : never;
 function notImplemented(command: string): CliError {
   return new CliError(
     "not-implemented",
-    `"k3s ${command}" is not implemented yet (${command}/run.ts does not exist)`,
+    `"k3s ${command}" is not implemented yet`,
   );
 }
