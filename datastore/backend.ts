@@ -4,6 +4,7 @@
  * conformance suite; nothing above this interface sees SQL or etcd.
  *
  * Revisions are one global, strictly increasing counter: every successful write gets a new one.
+ * A new store is at revision 1 (as etcd), so 0 never names a real state and means "newest".
  *
  * @module
  */
@@ -34,7 +35,10 @@ export interface WriteResult {
   ok: boolean;
   /** The store's revision after the operation (the new revision when `ok`). */
   revision: number;
-  /** When `ok`: the written (or deleted) key. When not `ok`: the current value, if any. */
+  /**
+   * When `ok`: the written key (for a delete: the key as it was before it). When not `ok`: the
+   * current value, or null when the key does not exist.
+   */
   kv: KeyValue | null;
 }
 
@@ -56,7 +60,11 @@ export interface ListResult {
 }
 
 export interface WatchOptions {
-  /** Deliver every change with revision > `afterRevision`. 0 means "from now". */
+  /**
+   * Deliver every change with revision > `afterRevision`. 0 means "from now" (for etcd: from
+   * when the watch is established), so pass the revision of a list or get to miss nothing.
+   * Throws {@link CompactedError} when `afterRevision + 1` < the compacted revision.
+   */
   afterRevision?: number;
   signal?: AbortSignal;
 }
@@ -73,7 +81,10 @@ export interface Backend {
   start(): Promise<void>;
   /** The newest revision. */
   currentRevision(): Promise<number>;
-  /** The key's value, latest or as of `revision`. */
+  /**
+   * The key's value, latest or as of `revision`; `revision` in the result is the store's newest.
+   * Throws {@link CompactedError} or {@link FutureRevisionError} for a revision out of range.
+   */
   get(key: string, revision?: number): Promise<{ revision: number; kv: KeyValue | null }>;
   /** Create-if-absent. Throws {@link KeyExistsError} when the key exists. Returns the new revision. */
   create(key: string, value: Uint8Array, ttlSeconds?: number): Promise<number>;
@@ -92,9 +103,13 @@ export interface Backend {
   count(prefix: string): Promise<{ revision: number; count: number }>;
   /** Changes to keys starting with `prefix`. */
   watch(prefix: string, options?: WatchOptions): Watch;
-  /** Drops history at or below `revision`. Returns the compacted revision. */
+  /**
+   * Drops the history before `revision` (etcd semantics: reading at `revision` itself still
+   * works). A revision at or below the compacted one changes nothing; one above the newest
+   * throws {@link FutureRevisionError}. Returns the compacted revision.
+   */
   compact(revision: number): Promise<number>;
-  /** The revision at or below which history is gone. */
+  /** Reads below this revision throw {@link CompactedError}; 0 when nothing was compacted. */
   compactRevision(): Promise<number>;
   /** Size of the store on disk in bytes, as far as known. */
   dbSize(): Promise<number>;
