@@ -6,7 +6,8 @@
  */
 import type { FieldError } from "../../../../kube/errors.ts";
 import { isDNS1123Label } from "../../../../kube/labels_validation.ts";
-import { compareQuantity, parseQuantityNano } from "./quantity_lite.ts";
+import { quantityError } from "../../../../kube/quantity.ts";
+import { toQuantity } from "./quantity.ts";
 import {
   arr,
   checkEnum,
@@ -226,36 +227,36 @@ export function validateResources(res: Obj | undefined, path: string): FieldErro
   const limits = obj(res.limits) ?? {};
   const requests = obj(res.requests) ?? {};
   for (const [kind, list] of [["limits", limits], ["requests", requests]] as const) {
-    for (const [name, q] of Object.entries(list)) {
+    for (const [name, value] of Object.entries(list)) {
       const p = `${path}.${kind}[${name}]`;
       errs.push(...resourceNameErrors(name, p));
-      const n = parseQuantityNano(q);
-      if (n === undefined) {
-        errs.push(
-          invalidField(
-            p,
-            q,
-            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
-          ),
-        );
-      } else if (n < 0n) {
-        errs.push(invalidField(p, String(q), "must be greater than or equal to 0"));
+      const q = toQuantity(value);
+      if (!q) {
+        const err = typeof value === "string" ? quantityError(value.trim()) : undefined;
+        errs.push(invalidField(p, value, err?.message ?? "must be a quantity"));
+      } else if (q.sign() < 0) {
+        errs.push(invalidField(p, q.toString(), "must be greater than or equal to 0"));
       }
     }
   }
-  for (const [name, q] of Object.entries(requests)) {
-    if (!(name in limits)) continue;
-    const cmp = compareQuantity(q, limits[name]);
-    const lim = String(limits[name]);
+  for (const [name, value] of Object.entries(requests)) {
+    const req = toQuantity(value);
+    const lim = toQuantity(limits[name]);
+    if (!req || !lim) continue;
+    const cmp = req.cmp(lim);
     if (cmp !== 0 && !overcommitAllowed(name)) {
       errs.push(
-        invalidField(`${path}.requests`, String(q), `must be equal to ${name} limit of ${lim}`),
+        invalidField(
+          `${path}.requests`,
+          req.toString(),
+          `must be equal to ${name} limit of ${lim}`,
+        ),
       );
     } else if (cmp > 0) {
       errs.push(
         invalidField(
           `${path}.requests`,
-          String(q),
+          req.toString(),
           `must be less than or equal to ${name} limit of ${lim}`,
         ),
       );

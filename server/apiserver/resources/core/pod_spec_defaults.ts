@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { canonicalizeResourceList } from "./quantity.ts";
 import { arr, child, type Obj, obj, objs, setDefault, str } from "./util.ts";
 
 const VOLUME_SOURCES = [
@@ -82,6 +83,9 @@ function defaultContainer(c: Obj): void {
   setDefault(c, "terminationMessagePath", "/dev/termination-log");
   setDefault(c, "terminationMessagePolicy", "File");
   for (const p of objs(c.ports)) setDefault(p, "protocol", "TCP");
+  const resources = obj(c.resources);
+  canonicalizeResourceList(resources?.limits);
+  canonicalizeResourceList(resources?.requests);
   for (const key of ["livenessProbe", "readinessProbe", "startupProbe"]) {
     const probe = obj(c[key]);
     if (probe) defaultProbe(probe);

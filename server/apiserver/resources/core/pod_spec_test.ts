@@ -124,3 +124,29 @@ Deno.test("validatePodTemplateSpec() prefixes the template path", () => {
     "FieldValueRequired spec.template.spec.containers[0].image",
   ]);
 });
+
+Deno.test("validatePodSpec() refuses requests above limits with upstream's message", () => {
+  const spec: Record<string, unknown> = {
+    containers: [{
+      name: "a",
+      image: "x",
+      resources: { requests: { memory: "2Gi" }, limits: { memory: "1024Mi" } },
+    }],
+  };
+  defaultPodSpec(spec);
+  assert.deepStrictEqual(validatePodSpec(spec, "spec"), [{
+    type: "FieldValueInvalid",
+    field: "spec.containers[0].resources.requests",
+    value: "2Gi",
+    detail: "must be less than or equal to memory limit of 1Gi",
+  }]);
+});
+
+Deno.test("defaultPodSpec() writes resource quantities in canonical form", () => {
+  const spec: Record<string, unknown> = {
+    containers: [{ name: "a", image: "x", resources: { limits: { cpu: "1000m", memory: 1e9 } } }],
+  };
+  defaultPodSpec(spec);
+  const c = (spec.containers as Record<string, Record<string, unknown>>[])[0];
+  assert.deepStrictEqual(c.resources.limits, { cpu: "1", memory: "1G" });
+});
