@@ -1,0 +1,8 @@
+/**
+ * The batch API group's resources.
+ *
+ * @module
+ */
+import type { ResourceDef } from "../../resource.ts";
+
+export const resources: ResourceDef[] = [];
