@@ -23,7 +23,7 @@ export function prefixEndString(prefix: string): string | null {
 
 /** The same bound as bytes, as etcd's `range_end`; `[0]` (etcd's "to the end") when there is none. */
 export function prefixEndBytes(prefix: Uint8Array): Uint8Array {
-  const end = prefix.slice();
+  const end = Uint8Array.from(prefix); // a copy: Buffer's slice() would be a view
   for (let i = end.length - 1; i >= 0; i--) {
     if (end[i] < 0xff) {
       end[i]++;

@@ -1,0 +1,339 @@
+/**
+ * The datastore on a real etcd cluster (`npm:etcd3`). Every conditional write is one etcd
+ * transaction comparing `mod_revision` (update, delete) or `create_revision == 0` (create); TTLs
+ * are etcd leases; keys are used as given.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { clearInterval, setInterval } from "node:timers";
+import { Etcd3, type IKeyValue } from "etcd3";
+import {
+  type Backend,
+  CompactedError,
+  DatastoreUnavailableError,
+  FutureRevisionError,
+  KeyExistsError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Watch,
+  type WatchOptions,
+  type WriteResult,
+} from "../backend.ts";
+import { prefixEndBytes } from "../key_range.ts";
+import { WatchQueue } from "../watch_queue.ts";
+import {
+  connect,
+  type ConnectOptions,
+  describe,
+  isCompacted,
+  isFutureRevision,
+} from "./connect.ts";
+import { Converter } from "./convert.ts";
+import { EtcdWatch } from "./etcd_watch.ts";
+import { LeaseTtls } from "./lease_ttls.ts";
+
+export interface EtcdBackendOptions extends ConnectOptions {
+  /** Revisions of history the automatic compaction keeps (default 1000). */
+  compactKeep?: number;
+  /** How often the automatic compaction runs, in ms (default 5 minutes); 0 turns it off. */
+  compactIntervalMs?: number;
+  /** Where failures of background work (compaction, broken watch streams) are reported. */
+  onError?: (error: Error) => void;
+}
+
+const FIRST_KEY = Buffer.from([0]);
+
+export class EtcdBackend implements Backend {
+  #options: EtcdBackendOptions;
+  #client: Etcd3 | null = null;
+  /** A lower bound of etcd's compacted revision (what this process compacted or saw). */
+  #compacted = 0;
+  #leases: LeaseTtls | null = null;
+  #convert: Converter | null = null;
+  #watches = new Set<{ queue: WatchQueue; watch?: EtcdWatch }>();
+  #compactTimer: ReturnType<typeof setInterval> | null = null;
+  #closed = false;
+
+  constructor(options: EtcdBackendOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Connects, retrying with backoff while etcd is unreachable for up to `startTimeoutMs`
+   * (default 60 s) or until `signal` aborts; see {@link connect}.
+   */
+  async start(): Promise<void> {
+    if (this.#closed) throw new DatastoreUnavailableError("Cannot start a closed etcd datastore");
+    if (this.#client) return;
+    const client = await connect(this.#options);
+    this.#client = client;
+    this.#leases = new LeaseTtls(client);
+    this.#convert = new Converter(this.#leases);
+    const interval = this.#options.compactIntervalMs ?? 5 * 60_000;
+    if (interval > 0) {
+      this.#compactTimer = setInterval(() => this.#autoCompact(), interval);
+      this.#compactTimer.unref();
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const response = await this.#call((c) => c.kv.range({ key: FIRST_KEY, count_only: true }));
+    return Number(response.header.revision);
+  }
+
+  async get(key: string, revision = 0): Promise<{ revision: number; kv: KeyValue | null }> {
+    const response = await this.#call((c) => c.kv.range({ key: Buffer.from(key), revision }), {
+      revision,
+    });
+    const [kv] = await this.#kvs(response.kvs);
+    return { revision: Number(response.header.revision), kv: kv ?? null };
+  }
+
+  async create(key: string, value: Uint8Array, ttlSeconds = 0): Promise<number> {
+    const lease = await this.#lease(ttlSeconds);
+    const k = Buffer.from(key);
+    const response = await this.#call((c) =>
+      c.kv.txn({
+        compare: [{ key: k, target: "Create", result: "Equal", create_revision: 0 }],
+        success: [{ request_put: { key: k, value: buffer(value), lease } }],
+      })
+    );
+    if (!response.succeeded) {
+      this.#leases!.revoke(lease);
+      throw new KeyExistsError(key);
+    }
+    return Number(response.header.revision);
+  }
+
+  async update(
+    key: string,
+    value: Uint8Array,
+    revision: number,
+    ttlSeconds = 0,
+  ): Promise<WriteResult> {
+    if (revision <= 0) return await this.#failed(key);
+    const lease = await this.#lease(ttlSeconds);
+    const k = Buffer.from(key);
+    const response = await this.#call((c) =>
+      c.kv.txn({
+        compare: [{ key: k, target: "Mod", result: "Equal", mod_revision: revision }],
+        success: [{ request_put: { key: k, value: buffer(value), lease, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      })
+    );
+    const written = Number(response.header.revision);
+    if (!response.succeeded) {
+      this.#leases!.revoke(lease);
+      const [kv] = await this.#kvs(response.responses[0].response_range.kvs);
+      return { ok: false, revision: written, kv: kv ?? null };
+    }
+    const previous = response.responses[0].response_put.prev_kv;
+    return {
+      ok: true,
+      revision: written,
+      kv: {
+        key,
+        value,
+        createRevision: Number(previous.create_revision),
+        modRevision: written,
+        lease: Math.ceil(ttlSeconds),
+      },
+    };
+  }
+
+  async delete(key: string, revision: number): Promise<WriteResult> {
+    const k = Buffer.from(key);
+    const request = { request_delete_range: { key: k, prev_kv: true } };
+    const response = await this.#call((c) =>
+      c.kv.txn({
+        compare: revision > 0
+          ? [{ key: k, target: "Mod", result: "Equal", mod_revision: revision }]
+          : [],
+        success: [request],
+        failure: [{ request_range: { key: k } }],
+      })
+    );
+    const current = Number(response.header.revision);
+    if (!response.succeeded) {
+      const [kv] = await this.#kvs(response.responses[0].response_range.kvs);
+      return { ok: false, revision: current, kv: kv ?? null };
+    }
+    const [kv] = await this.#kvs(response.responses[0].response_delete_range.prev_kvs);
+    return kv ? { ok: true, revision: current, kv } : { ok: false, revision: current, kv: null };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const revision = options.revision ?? 0;
+    const [key, rangeEnd] = range(prefix, options.startKey);
+    const response = await this.#call(
+      (c) => c.kv.range({ key, range_end: rangeEnd, limit: options.limit ?? 0, revision }),
+      { revision },
+    );
+    return {
+      revision: revision > 0 ? revision : Number(response.header.revision),
+      kvs: await this.#kvs(response.kvs),
+      more: response.more,
+    };
+  }
+
+  async count(prefix: string): Promise<{ revision: number; count: number }> {
+    const [key, rangeEnd] = range(prefix);
+    const response = await this.#call((c) =>
+      c.kv.range({ key, range_end: rangeEnd, count_only: true })
+    );
+    return { revision: Number(response.header.revision), count: Number(response.count) };
+  }
+
+  watch(prefix: string, options: WatchOptions = {}): Watch {
+    const entry: { queue: WatchQueue; watch?: EtcdWatch } = { queue: null! };
+    entry.queue = new WatchQueue(() => {
+      this.#watches.delete(entry);
+      entry.watch?.cancel();
+    }, options.signal);
+    if (!this.#client || this.#closed) {
+      entry.queue.fail(this.#unusable());
+      return entry.queue;
+    }
+    this.#watches.add(entry);
+    entry.watch = new EtcdWatch({
+      client: this.#client,
+      prefix,
+      afterRevision: options.afterRevision ?? 0,
+      queue: entry.queue,
+      convert: (events) => this.#convert!.events(events),
+      onError: (error) => this.#report(error),
+    });
+    if (entry.queue.ended) entry.watch.cancel();
+    return entry.queue;
+  }
+
+  async compact(revision: number): Promise<number> {
+    const current = await this.currentRevision();
+    if (revision > current) throw new FutureRevisionError(revision, current);
+    try {
+      await this.#call((c) => c.kv.compact({ revision, physical: true }));
+      this.#compacted = Math.max(this.#compacted, revision);
+      return revision;
+    } catch (error) {
+      if (!(error instanceof CompactedError)) throw error;
+      return error.compacted;
+    }
+  }
+
+  /**
+   * etcd does not report its compacted revision, but a read below it fails: this finds the
+   * lowest readable revision by binary search from the last one known (a few cheap count-only
+   * reads), and reports 0 when revision 1 is still readable.
+   */
+  async compactRevision(): Promise<number> {
+    let low = Math.max(this.#compacted, 1);
+    let high = await this.currentRevision();
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (await this.#readable(middle)) high = middle;
+      else low = middle + 1;
+    }
+    this.#compacted = Math.max(this.#compacted, low);
+    return low > 1 ? low : 0;
+  }
+
+  async #readable(revision: number): Promise<boolean> {
+    try {
+      await this.#live().kv.range({ key: FIRST_KEY, revision, count_only: true });
+      return true;
+    } catch (error) {
+      if (isCompacted(error)) return false;
+      throw this.#unavailable(error);
+    }
+  }
+
+  async dbSize(): Promise<number> {
+    const status = await this.#call((c) => c.maintenance.status());
+    return Number(status.dbSize);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    if (this.#compactTimer) clearInterval(this.#compactTimer);
+    for (const { queue } of this.#watches) queue.end();
+    this.#client?.close();
+    return Promise.resolve();
+  }
+
+  #live(): Etcd3 {
+    if (!this.#client || this.#closed) throw this.#unusable();
+    return this.#client;
+  }
+
+  /** Runs an etcd call, turning its errors into the datastore's. */
+  async #call<T>(request: (client: Etcd3) => Promise<T>, read?: { revision: number }): Promise<T> {
+    const client = this.#live();
+    try {
+      return await request(client);
+    } catch (error) {
+      const revision = read?.revision ?? 0;
+      if (isCompacted(error)) {
+        const compacted = await this.compactRevision().catch(() => this.#compacted);
+        throw new CompactedError(revision, compacted);
+      }
+      if (isFutureRevision(error)) {
+        throw new FutureRevisionError(revision, await this.currentRevision().catch(() => 0));
+      }
+      throw this.#unavailable(error);
+    }
+  }
+
+  #unavailable(error: unknown): DatastoreUnavailableError {
+    if (error instanceof DatastoreUnavailableError) return error;
+    return new DatastoreUnavailableError(
+      `Cannot use etcd at ${this.#options.endpoint}: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+
+  #unusable(): DatastoreUnavailableError {
+    const state = this.#closed ? "closed" : "not started";
+    return new DatastoreUnavailableError(
+      `Cannot use etcd at ${this.#options.endpoint}: the datastore is ${state}`,
+    );
+  }
+
+  async #lease(ttlSeconds: number): Promise<string> {
+    if (ttlSeconds <= 0) return "0";
+    return await this.#call(() => this.#leases!.grant(Math.ceil(ttlSeconds)));
+  }
+
+  #kvs(raw: Array<IKeyValue | null | undefined>): Promise<KeyValue[]> {
+    return this.#convert!.kvs(raw);
+  }
+
+  async #failed(key: string): Promise<WriteResult> {
+    const { revision, kv } = await this.get(key);
+    return { ok: false, revision, kv };
+  }
+
+  #autoCompact(): void {
+    const keep = this.#options.compactKeep ?? 1000;
+    this.currentRevision()
+      .then((current) => current - keep > 0 ? this.compact(current - keep) : 0)
+      .catch((error) => this.#report(error));
+  }
+
+  #report(error: Error): void {
+    (this.#options.onError ?? ((e: Error) => console.error(e.message)))(error);
+  }
+}
+
+function buffer(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** etcd's [key, range_end) for a prefix, starting at `startKey` when that is later. */
+function range(prefix: string, startKey = ""): [Buffer, Buffer] {
+  const bytes = Buffer.from(prefix);
+  const start = startKey > prefix ? Buffer.from(startKey) : bytes;
+  return [start.length > 0 ? start : FIRST_KEY, Buffer.from(prefixEndBytes(bytes))];
+}
