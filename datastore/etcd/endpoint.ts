@@ -34,13 +34,13 @@ const DEFAULT_PORT = 2379;
  */
 export function parseEtcdEndpoint(endpoint: string): EtcdEndpoint {
   const parts = endpoint.split(",").map((part) => part.trim()).filter((part) => part !== "");
-  const first = /^(https?):\/\//.exec(parts[0] ?? "");
+  const first = /^(https?):\/\//i.exec(parts[0] ?? "");
   if (!first) {
     throw new TypeError(
       `Cannot use etcd endpoint "${endpoint}": it must start with http:// or https://`,
     );
   }
-  const scheme = first[1];
+  const scheme = first[1].toLowerCase();
   const hosts = parts.map((part) => {
     const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(part) ? part : `${scheme}://${part}`;
     let url: URL;
