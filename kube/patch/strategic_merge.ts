@@ -58,6 +58,9 @@ export function supportsStrategicMergePatch(kindKey: string): boolean {
   return kindType(kindKey) !== undefined;
 }
 
+/** Short name of `supportsStrategicMergePatch`. */
+export const supportsStrategicMerge: (kindKey: string) => boolean = supportsStrategicMergePatch;
+
 /**
  * Applies a strategic merge patch to an object of a built-in kind and returns the result;
  * neither argument is modified. Throws 415 for kinds without strategic merge support, 400 for
