@@ -3,12 +3,8 @@
  * `agent/run.ts` (`runAgent`), imported dynamically with literal paths so a bundle still
  * includes them and `k3s kubectl` or `--help` never loads them.
  *
- * Neither module was ready when this was written (no `agent/run.ts`; `server/run.ts` not yet
- * committed and its imports not all present, so `deno check main.ts` would fail), so both
- * commands report that they are not implemented yet. Wiring the server in is replacing the body
- * of `dispatchServer` with
- * `const { runServer } = await import("../server/run.ts"); return await runServer(config);`
- * (`ServerConfig` satisfies `server/config.ts`'s `ServerRunConfig` structurally).
+ * `agent/run.ts` does not exist yet, so `k3s agent` reports that it is not implemented.
+ * `ServerConfig` satisfies `server/config.ts`'s `ServerRunConfig` structurally.
  *
  * @module
  */
@@ -18,8 +14,9 @@ import { camelCase } from "./flag.ts";
 import type { ServerConfig } from "./server_flags.ts";
 
 /** Runs `k3s server`, and its embedded agent unless `disableAgent`; resolves to an exit code. */
-export function dispatchServer(_config: ServerConfig): Promise<number> {
-  return Promise.reject(notImplemented("server"));
+export async function dispatchServer(config: ServerConfig): Promise<number> {
+  const { runServer } = await import("../server/run.ts");
+  return await runServer(config);
 }
 
 /** Runs `k3s agent`; resolves to an exit code. */

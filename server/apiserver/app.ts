@@ -13,7 +13,7 @@ import type { Registry, Served } from "./registry.ts";
 import { type RequestInfo, requestInfo } from "./request_info.ts";
 import type { UserInfo } from "./resource.ts";
 import { respondError, respondValue } from "./respond.ts";
-import { serveResource, type WriteHooks } from "./rest.ts";
+import { serveResource, type SubresourceHandler, type WriteHooks } from "./rest.ts";
 
 /** What the listener knows about the connection. */
 export interface ConnInfo {
@@ -66,6 +66,8 @@ export interface ApiServerOptions {
   authorizer: Authorizer;
   admission: AdmissionPlugin[];
   routes: Route[];
+  /** Extra subresources by `group/plural/subresource`. */
+  subresources?: Record<string, SubresourceHandler>;
   /** host:port clients reach this server at, for `/api`. */
   serverAddress: string;
 }
@@ -80,6 +82,7 @@ export class ApiServer {
     this.#opts = opts;
     const plugins = opts.admission;
     this.#hooks = {
+      subresources: opts.subresources ?? {},
       admit: async (ctx, served, operation, object, old) => {
         const attrs = { ctx, served, operation, object, old };
         for (const p of plugins) await p.admit?.(attrs);

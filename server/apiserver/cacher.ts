@@ -85,9 +85,9 @@ export class Cacher {
   }
 
   /** The cache for keys under `prefix` (which ends with "/"), filled on first use. */
-  async cache(prefix: string): Promise<WatchCache> {
+  cache(prefix: string): Promise<WatchCache> {
     const existing = this.#caches.get(prefix);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
     let filling = this.#filling.get(prefix);
     if (!filling) {
       filling = this.#fill(prefix).finally(() => this.#filling.delete(prefix));

@@ -5,7 +5,7 @@
  * @module
  */
 import { badRequest } from "../../kube/errors.ts";
-import { parseFieldSelector } from "../../kube/fields.ts";
+import { checkSelectableFields, parseFieldSelector } from "../../kube/fields.ts";
 import { parseSelector } from "../../kube/labels.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import type { ResourceDef } from "./resource.ts";
@@ -29,11 +29,10 @@ export function objectFilter(url: URL, def: ResourceDef): ObjectFilter | undefin
   const labels = ls ? parseSelector(ls) : null;
   const fields = fs ? parseFieldSelector(fs) : null;
   if (fields) {
-    const known = new Set(["metadata.name", ...(def.namespaced ? ["metadata.namespace"] : [])]);
-    for (const k of Object.keys(def.fields ?? {})) known.add(k);
-    for (const r of fields.requirements) {
-      if (!known.has(r.field)) throw badRequest(`field label not supported: ${r.field}`);
-    }
+    if (def.fields && Object.keys(def.fields).length) {
+      const known = ["metadata.name", "metadata.namespace", ...Object.keys(def.fields)];
+      checkSelectableFields(fields, known);
+    } else checkSelectableFields(fields);
   }
   if (!labels && !fields) return undefined;
   return (obj) =>

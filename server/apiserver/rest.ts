@@ -18,8 +18,16 @@ import { fromScale, toScale } from "./scale.ts";
 import type { DeleteOptions, WriteOptions } from "./store.ts";
 import { serveWatch } from "./watch.ts";
 
-/** Hooks that run before a write is stored: admission. */
+/** Serves one extra subresource (pods/binding, pods/eviction, ...). */
+export type SubresourceHandler = (
+  ctx: RequestContext,
+  served: Served,
+  hooks: WriteHooks,
+) => Promise<Response>;
+
+/** Hooks that run before a write is stored (admission), and extra subresource handlers. */
 export interface WriteHooks {
+  subresources: Record<string, SubresourceHandler>;
   admit(
     ctx: RequestContext,
     served: Served,
@@ -40,6 +48,8 @@ export async function serveResource(
   const sub = info.subresource;
   if (sub === "status" && def.status) return await serveStatus(ctx, served, hooks);
   if (sub === "scale" && def.scale) return await serveScale(ctx, served, hooks);
+  const extra = sub ? hooks.subresources[`${def.group}/${def.plural}/${sub}`] : undefined;
+  if (extra) return await extra(ctx, served, hooks);
   if (sub) throw notFound({ group: def.group, resource: `${def.plural}/${sub}` }, info.name);
   if (!verbs.includes(info.verb)) throw methodNotSupported(store.gr, info.verb);
   if (def.namespaced === false && info.namespace && def.plural !== "namespaces") {

@@ -280,7 +280,7 @@ export class Store {
       );
     }
     const wantRv = meta.resourceVersion;
-    return await this.guaranteedUpdate(namespace, name, ctx, opts, (current) => {
+    return await this.guaranteedUpdate(namespace, name, ctx, opts, async (current) => {
       if (wantRv && wantRv !== String(current.rv)) {
         throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
       }

@@ -91,7 +91,7 @@ export function partialMetadata(obj: KubeObject, version: string): Record<string
 }
 
 /** Upstream's human-readable age: `45s`, `3m20s`, `5h`, `2d3h`, `400d`, `3y20d`. */
-export function age(timestamp: string | undefined, now: Date): string {
+export function age(timestamp: string | null | undefined, now: Date): string {
   if (!timestamp) return "<unknown>";
   const ms = now.getTime() - Date.parse(timestamp);
   return humanDuration(ms / 1000);

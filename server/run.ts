@@ -1,0 +1,192 @@
+/**
+ * `k3s server`: the composition root. Builds the datastore, PKI, API server and listener from one
+ * config object, bootstraps the system objects, writes the admin kubeconfig, and runs until
+ * signalled.
+ *
+ * @module
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import process from "node:process";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Backend } from "../datastore/backend.ts";
+import { openBackend } from "../datastore/mod.ts";
+import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
+import { K3S_VERSION } from "../kube/version.ts";
+import { namespaceLifecycle } from "./apiserver/admission/namespace_lifecycle.ts";
+import { ApiServer } from "./apiserver/app.ts";
+import { mastersAuthorizer } from "./apiserver/authz/masters.ts";
+import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
+import { healthRoutes, versionRoute } from "./apiserver/health.ts";
+import { listen, type Listener } from "./apiserver/http.ts";
+import { Registry } from "./apiserver/registry.ts";
+import { builtinResources } from "./apiserver/resources/mod.ts";
+import { bootstrapObjects } from "./bootstrap.ts";
+import type { ServerRunConfig } from "./config.ts";
+import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
+import { supervisorRoutes } from "./supervisor/routes.ts";
+
+/** A running server; `stop()` shuts it down cleanly. */
+export interface RunningServer {
+  port: number;
+  kubeconfigPath: string;
+  apiServer: ApiServer;
+  backend: Backend;
+  stop(): Promise<void>;
+}
+
+function log(message: string): void {
+  console.log(`${new Date().toISOString()} INFO ${message}`);
+}
+
+/** Starts every part of the server and resolves once `/readyz` would answer ok. */
+export async function startServer(config: ServerRunConfig): Promise<RunningServer> {
+  const started = performance.now();
+  const dataDir = config.dataDir;
+  const serverDir = join(dataDir, "server");
+  for (const d of ["db", "tls", "cred", "manifests"]) {
+    await mkdir(join(serverDir, d), { recursive: true });
+  }
+
+  const nodeIps = config.nodeIp?.length ? [...config.nodeIp] : ["127.0.0.1"];
+  const serviceCidr = config.serviceCidr[0] ?? "10.43.0.0/16";
+  const pki = await loadOrCreatePki({
+    dataDir,
+    nodeIps,
+    tlsSans: [...(config.tlsSan ?? [])],
+    serviceCidr,
+    clusterDomain: config.clusterDomain,
+  });
+  if (pki.written.length) log(`Wrote certificates: ${pki.written.join(", ")}`);
+  const tokenText = config.token ??
+    (config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : undefined);
+  const tokens = await loadOrCreateTokens({
+    dataDir,
+    serverCaPem: pki.serverCa.certPem,
+    token: tokenText,
+    agentToken: config.agentToken,
+  });
+
+  const backend = openBackend({
+    endpoint: config.datastoreEndpoint,
+    sqlitePath: join(serverDir, "db", "state.db"),
+    caFile: config.datastoreCafile,
+    certFile: config.datastoreCertfile,
+    keyFile: config.datastoreKeyfile,
+  });
+  await backend.start();
+  const cacher = new Cacher(backend, jsonCodec);
+  await cacher.start();
+  const registry = new Registry({ backend, cacher, codec: jsonCodec });
+  const claims = rangeClaims(backend);
+  for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
+    registry.add(def);
+  }
+
+  const advertise = config.advertiseAddress ?? nodeIps[0];
+  const port = config.httpsListenPort;
+  let ready = false;
+  const apiServer = new ApiServer({
+    registry,
+    authenticators: [],
+    authorizer: mastersAuthorizer,
+    admission: [namespaceLifecycle(registry)],
+    routes: [
+      versionRoute(),
+      ...healthRoutes([
+        { name: "ping", check: () => {} },
+        { name: "etcd", check: async () => void await backend.currentRevision() },
+        {
+          name: "poststarthook/bootstrap-objects",
+          check: () => {
+            if (!ready) throw new Error("not finished");
+          },
+        },
+      ]),
+      ...supervisorRoutes({ serverCaPem: pki.serverCa.certPem }),
+    ],
+    serverAddress: `${advertise}:${port}`,
+  });
+  const listener: Listener = await listen(
+    {
+      host: config.bindAddress ?? "0.0.0.0",
+      port,
+      certPem: pki.serving.certPem,
+      keyPem: pki.serving.keyPem,
+      clientCaPem: pki.clientCa.certPem,
+    },
+    (req, conn, signal) => apiServer.handle(req, conn, signal),
+  );
+
+  await bootstrapObjects(registry, {
+    serviceIp: firstIpOf(serviceCidr),
+    advertiseAddress: advertise,
+    port: listener.port,
+  });
+  ready = true;
+
+  const kubeconfigPath = config.writeKubeconfig ?? "/etc/rancher/k3s/k3s.yaml";
+  await writeKubeconfig(
+    kubeconfigPath,
+    buildKubeconfig({
+      server: `https://127.0.0.1:${listener.port}`,
+      caPem: pki.serverCa.certPem,
+      certPem: pki.clients.admin.certPem,
+      keyPem: pki.clients.admin.keyPem,
+    }),
+    config.writeKubeconfigMode ?? "0600",
+  );
+  log(
+    `k3s ${K3S_VERSION} API server listening on ${
+      config.bindAddress ?? "0.0.0.0"
+    }:${listener.port}`,
+  );
+  log(`Wrote kubeconfig ${kubeconfigPath}`);
+  log(`Node token is available at ${tokens.tokenPath}`);
+  log(`Server ready in ${Math.round(performance.now() - started)} ms (host ${hostname()})`);
+
+  return {
+    port: listener.port,
+    kubeconfigPath,
+    apiServer,
+    backend,
+    async stop() {
+      await listener.close();
+      await cacher.close();
+      await backend.close();
+    },
+  };
+}
+
+/** Atomic claims of service IPs and node ports, as create-if-absent keys in the datastore. */
+function rangeClaims(backend: Backend) {
+  const enc = new TextEncoder();
+  const key = (kind: string, id: string) => `/registry/ranges/${kind}/${id}`;
+  return {
+    async claim(kind: "serviceip" | "nodeport", id: string): Promise<boolean> {
+      try {
+        await backend.create(key(kind, id), enc.encode("{}"));
+        return true;
+      } catch (err) {
+        if ((err as Error).name === "KeyExistsError") return false;
+        throw err;
+      }
+    },
+    async release(kind: "serviceip" | "nodeport", id: string): Promise<void> {
+      await backend.delete(key(kind, id), 0);
+    },
+  };
+}
+
+/** Runs `k3s server` until SIGINT or SIGTERM; resolves to the exit code. */
+export async function runServer(config: ServerRunConfig): Promise<number> {
+  const server = await startServer(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  log("Shutting down");
+  await server.stop();
+  return 0;
+}
