@@ -29,6 +29,8 @@ import {
   num,
   type Obj,
   specOf,
+  specView,
+  statusView,
   templateOf,
   validateIntOrPercent,
   validateReplicaSetTemplate,
@@ -136,9 +138,6 @@ export const deploymentStrategy: Strategy = {
     immutable("spec.selector", obj(o.spec)?.selector, obj(old.spec)?.selector),
 };
 
-const spec = (o: KubeObject) => obj(o.spec) ?? {};
-const status = (o: KubeObject) => obj(o.status) ?? {};
-
 export const deployments: ResourceDef = {
   group: "apps",
   versions: ["v1"],
@@ -161,31 +160,31 @@ export const deployments: ResourceDef = {
       name: "Ready",
       type: "string",
       description: "Number of the pod with ready state",
-      cell: (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}`,
+      cell: (o) => `${num(statusView(o).readyReplicas)}/${num(specView(o).replicas)}`,
     },
     {
       name: "Up-to-date",
       type: "string",
       description:
         "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-      cell: (o) => num(status(o).updatedReplicas),
+      cell: (o) => num(statusView(o).updatedReplicas),
     },
     {
       name: "Available",
       type: "string",
       description:
         "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-      cell: (o) => num(status(o).availableReplicas),
+      cell: (o) => num(statusView(o).availableReplicas),
     },
     AGE_COLUMN,
-    ...containerColumns((o) => spec(o).template),
+    ...containerColumns((o) => specView(o).template),
     {
       name: "Selector",
       type: "string",
       priority: 1,
       description:
         "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
-      cell: (o) => asSelector(spec(o).selector)?.toString() ?? "<invalid>",
+      cell: (o) => asSelector(specView(o).selector)?.toString() ?? "<invalid>",
     },
   ],
 };

@@ -28,6 +28,16 @@ export function specOf(o: KubeObject): Obj {
   return o.spec as Obj;
 }
 
+/** `spec` for reading (an empty object when absent). */
+export function specView(o: KubeObject): Obj {
+  return obj(o.spec) ?? {};
+}
+
+/** `status` for reading (an empty object when absent). */
+export function statusView(o: KubeObject): Obj {
+  return obj(o.status) ?? {};
+}
+
 /** `spec.template` of a workload spec, created when absent. */
 export function templateOf(spec: Obj): Obj {
   if (!obj(spec.template)) spec.template = {};
