@@ -11,9 +11,10 @@
  */
 import { Buffer } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Etcd3 } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { DatastoreUnavailableError } from "../backend.ts";
 import { parseEtcdEndpoint, readCredentials, type TlsFiles } from "./endpoint.ts";
+import { newEtcdClient } from "./ip_server_names.ts";
 
 export interface ConnectOptions extends TlsFiles {
   /** `http(s)://host:2379[,host2:2379]`. */
@@ -45,7 +46,7 @@ export async function connect(options: ConnectOptions): Promise<Etcd3> {
   const deadline = started + (options.startTimeoutMs ?? 60_000);
   let delay = 250;
   for (let attempt = 1;; attempt++) {
-    const client = new Etcd3({
+    const client = newEtcdClient({
       hosts: endpoint.hosts,
       credentials,
       // Lists and watch batches of big objects exceed grpc's 4 MiB default.
