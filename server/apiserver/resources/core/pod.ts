@@ -6,13 +6,14 @@
  * @module
  */
 import type { FieldError } from "../../../../kube/errors.ts";
-import type { KubeObject } from "../../../../kube/meta.ts";
+import { deepClone, type KubeObject } from "../../../../kube/meta.ts";
 import type { ResourceDef, SubresourceDef } from "../../resource.ts";
 import { field } from "./columns.ts";
 import { POD_COLUMNS } from "./pod_columns.ts";
 import { podQosClass } from "./pod_qos.ts";
 import { defaultPodSpec, validatePodSpec } from "./pod_spec.ts";
 import { validatePodUpdate } from "./pod_update.ts";
+import { boundCondition } from "./pod_binding.ts";
 import { arr, child, forbiddenField, obj, objs, setDefault, str } from "./util.ts";
 
 /** Defaults a pod gets beyond its PodSpec's (upstream's `SetDefaults_Pod`, Priority admission). */
@@ -70,6 +71,18 @@ function validateCreate(pod: KubeObject): FieldError[] {
   return errs;
 }
 
+/** Puts back the PodScheduled condition of a binding (the store carries status over updates). */
+function keepBindingCondition(pod: KubeObject): void {
+  const condition = boundCondition(pod);
+  if (!condition) return;
+  const status = child(pod, "status");
+  const conditions = objs(status.conditions);
+  const at = conditions.findIndex((c) => c.type === "PodScheduled");
+  if (at >= 0) conditions[at] = deepClone(condition);
+  else conditions.push(deepClone(condition));
+  status.conditions = conditions;
+}
+
 /**
  * The grace period of a pod deletion: pods bound to a node terminate gracefully (the request's
  * period, else the spec's, else 30); unscheduled or finished pods go at once (null).
@@ -120,9 +133,12 @@ export function podResource(): ResourceDef {
         creating.add(pod);
         prepareForCreate(pod);
       },
-      prepareForUpdate: (pod) => defaultPod(pod),
+      prepareForUpdate(pod) {
+        defaultPod(pod);
+        keepBindingCondition(pod);
+      },
       validate: (pod) => (creating.has(pod) ? validateCreate(pod) : validate(pod)),
-      validateUpdate: (pod, old) => validatePodUpdate(pod, old),
+      validateUpdate: (pod, old) => validatePodUpdate(pod, old, boundCondition(pod) !== undefined),
       gracefulDeletion: podGracePeriod,
     },
     columns: POD_COLUMNS,

@@ -10,6 +10,19 @@ import { child, notSupported, objs, required, str } from "./util.ts";
 
 const BINDING = { group: "", resource: "pods/binding" };
 
+/**
+ * Marks a pod produced by {@link applyBinding}. The binding is written through the generic
+ * store as an update of the pod, which would otherwise refuse a nodeName change and reset
+ * status; the pod strategy reads this mark to let exactly the binding through. A symbol key
+ * is never serialized, so the mark cannot come from a client.
+ */
+const BOUND: unique symbol = Symbol("pods/binding");
+
+/** The PodScheduled condition a binding set, when `pod` came from {@link applyBinding}. */
+export function boundCondition(pod: KubeObject): Record<string, unknown> | undefined {
+  return (pod as { [BOUND]?: Record<string, unknown> })[BOUND];
+}
+
 /** Field errors of a Binding body (upstream's `ValidatePodBinding`). */
 export function validateBinding(binding: KubeObject): FieldError[] {
   const target = field(binding, "target");
@@ -67,5 +80,8 @@ export function applyBinding(
     delete scheduled.message;
   }
   status.conditions = conditions;
+  Object.defineProperty(out, BOUND, {
+    value: deepClone(conditions.find((c) => c.type === "PodScheduled")),
+  });
   return out;
 }

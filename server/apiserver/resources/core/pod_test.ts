@@ -159,3 +159,21 @@ Deno.test("pods: field selectors read spec and status", () => {
   assert.equal(f["status.phase"](p), "Running");
   assert.equal(f["status.podIP"](p), "10.42.0.5");
 });
+
+Deno.test("pods: a binding passes the pod update rules the store applies", async () => {
+  const old = pod({ containers: [{ name: "c", image: "x" }] });
+  await create(pods, old);
+  const bound = applyBinding(
+    old,
+    { metadata: { name: "p" }, target: { name: "n1" } } as KubeObject,
+  );
+  assert.deepStrictEqual(await update(pods, bound, old), []);
+  assert.equal((bound.spec as { nodeName: string }).nodeName, "n1");
+  const conditions =
+    (bound.status as { conditions: { type: string; status: string }[] }).conditions;
+  assert.deepStrictEqual(conditions.map((c) => [c.type, c.status]), [["PodScheduled", "True"]]);
+
+  const edited = structuredClone(old);
+  (edited.spec as Record<string, unknown>).nodeName = "n1";
+  assert.deepStrictEqual((await update(pods, edited, old)).map((e) => e.field), ["spec"]);
+});

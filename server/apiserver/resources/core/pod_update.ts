@@ -14,8 +14,11 @@ import { arr, forbiddenField, invalidField, obj, objs } from "./util.ts";
 export const POD_UPDATE_FORBIDDEN =
   "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
-/** Field errors for changing `old` into `pod`. */
-export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
+/**
+ * Field errors for changing `old` into `pod`; `binding` allows setting spec.nodeName on an
+ * unbound pod (the pods/binding subresource).
+ */
+export function validatePodUpdate(pod: KubeObject, old: KubeObject, binding = false): FieldError[] {
   const spec = field(pod, "spec");
   const oldSpec = field(old, "spec");
   if (arr(spec.containers).length !== arr(oldSpec.containers).length) {
@@ -52,6 +55,7 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
     mine.forEach((c, i) => (c.image = theirs[i].image));
   }
   comparable.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
+  if (binding && !oldSpec.nodeName) comparable.nodeName = oldSpec.nodeName;
   comparable.tolerations = oldSpec.tolerations;
   const oldGrace = oldSpec.terminationGracePeriodSeconds;
   if (typeof oldGrace === "number" && oldGrace < 0 && spec.terminationGracePeriodSeconds === 1) {
