@@ -21,6 +21,7 @@ import { healthRoutes, versionRoute } from "./apiserver/health.ts";
 import { listen, type Listener } from "./apiserver/http.ts";
 import { Registry } from "./apiserver/registry.ts";
 import { builtinResources } from "./apiserver/resources/mod.ts";
+import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
@@ -105,6 +106,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       ]),
       ...supervisorRoutes({ serverCaPem: pki.serverCa.certPem }),
     ],
+    subresources: podSubresources,
     serverAddress: `${advertise}:${port}`,
   });
   const listener: Listener = await listen(
