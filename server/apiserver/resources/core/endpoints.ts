@@ -13,6 +13,7 @@ import { portNameErrors, portNumberErrors } from "./container_validation.ts";
 import { checkEnum, invalidField, objs, required, setDefault, str } from "./util.ts";
 
 const MAX_SHOWN = 3;
+const DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
 
 /** Upstream's `formatEndpoints` with no port filter. */
 export function formatEndpoints(o: KubeObject): string {
@@ -99,7 +100,12 @@ export function endpointsResource(): ResourceDef {
     singular: "endpoints",
     namespaced: true,
     shortNames: ["ep"],
-    strategy: { prepareForCreate: prepare, prepareForUpdate: prepare, validate },
+    strategy: {
+      prepareForCreate: prepare,
+      prepareForUpdate: prepare,
+      validate,
+      warnings: () => [DEPRECATED],
+    },
     columns: [
       column("Endpoints", formatEndpoints, { description: "Endpoints of the service" }),
     ],

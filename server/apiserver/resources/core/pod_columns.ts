@@ -45,7 +45,7 @@ export function podSummary(pod: KubeObject, now: Date): PodSummary {
   const sidecars = new Set(
     initSpecs.filter((c) => c.restartPolicy === "Always").map((c) => str(c.name)),
   );
-  let total = objs(spec.containers).length + sidecars.size;
+  const total = objs(spec.containers).length + sidecars.size;
   let ready = 0;
   let restarts = 0;
   let sidecarRestarts = 0;
@@ -114,7 +114,6 @@ export function podSummary(pod: KubeObject, now: Date): PodSummary {
   }
   let restartText = String(restarts);
   if (restarts !== 0 && lastRestart) restartText = `${restarts} (${age(lastRestart, now)} ago)`;
-  total = Math.max(total, 0);
   return { ready: `${ready}/${total}`, status: reason, restarts: restartText };
 }
 

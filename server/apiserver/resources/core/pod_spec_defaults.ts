@@ -56,6 +56,11 @@ export function defaultPodSpec(spec: Record<string, unknown>): void {
     spec.terminationGracePeriodSeconds = 30;
   }
   setDefault(spec, "schedulerName", "default-scheduler");
+  // v1 keeps the deprecated `serviceAccount` as an alias of `serviceAccountName`.
+  if (!str(spec.serviceAccountName) && str(spec.serviceAccount)) {
+    spec.serviceAccountName = spec.serviceAccount;
+  }
+  if (str(spec.serviceAccountName)) spec.serviceAccount = spec.serviceAccountName;
   for (const c of objs(spec.initContainers)) defaultContainer(c);
   for (const c of objs(spec.containers)) defaultContainer(c);
   for (const c of objs(spec.ephemeralContainers)) defaultContainer(c);
