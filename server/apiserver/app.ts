@@ -8,7 +8,15 @@
 import { forbidden, notFound, StatusError, unauthorized } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import type { RequestContext } from "./context.ts";
-import { apiGroup, apiVersions, groupList, resourceList } from "./discovery.ts";
+import {
+  aggregatedDiscovery,
+  aggregatedType,
+  apiGroup,
+  apiVersions,
+  groupList,
+  resourceList,
+  wantsAggregated,
+} from "./discovery.ts";
 import type { Registry, Served } from "./registry.ts";
 import { type RequestInfo, requestInfo } from "./request_info.ts";
 import type { UserInfo } from "./resource.ts";
@@ -175,6 +183,13 @@ export class ApiServer {
     }
     const registry = this.#opts.registry;
     const p = info.parts;
+    const aggregated = p.length === 0 ? wantsAggregated(ctx.req.headers.get("accept")) : null;
+    if (aggregated) {
+      const doc = aggregatedDiscovery(registry, info.apiPrefix === "api", aggregated);
+      return new Response(JSON.stringify(doc), {
+        headers: { "content-type": aggregatedType(aggregated), vary: "Accept" },
+      });
+    }
     if (info.apiPrefix === "api") {
       if (p.length === 0) return respondValue(ctx, apiVersions(this.#opts.serverAddress));
       if (p.length === 1) return respondValue(ctx, resourceList(registry, "", p[0]));

@@ -95,3 +95,80 @@ export function apiGroup(registry: Registry, group: string) {
   if (!g || group === "") throw notFound({ group: "", resource: "" }, "");
   return { kind: "APIGroup", apiVersion: "v1", ...groupDoc(g.group, g.versions) };
 }
+
+/** The aggregated discovery media type for `version` ("v2" or "v2beta1"). */
+export function aggregatedType(version: string): string {
+  return `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+}
+
+/** Which aggregated discovery version `Accept` asks for first, if any. */
+export function wantsAggregated(accept: string | null): string | null {
+  for (const part of (accept ?? "").split(",")) {
+    const p = part.toLowerCase().replaceAll(" ", "");
+    if (!p.includes("as=apigroupdiscoverylist") || !p.includes("g=apidiscovery.k8s.io")) {
+      if (p.startsWith("application/json") || p.startsWith("*/*")) return null;
+      continue;
+    }
+    if (p.includes("v=v2beta1")) return "v2beta1";
+    if (p.includes("v=v2")) return "v2";
+  }
+  return null;
+}
+
+function aggregatedResource(def: ResourceDef, version: string): Record<string, unknown> {
+  const kind = { group: def.group, version, kind: def.kind };
+  const out: Record<string, unknown> = {
+    resource: def.plural,
+    responseKind: kind,
+    scope: def.namespaced ? "Namespaced" : "Cluster",
+    singularResource: def.singular,
+    verbs: def.verbs ?? DEFAULT_VERBS,
+  };
+  if (def.shortNames?.length) out.shortNames = def.shortNames;
+  if (def.categories?.length) out.categories = def.categories;
+  const subs: Record<string, unknown>[] = [];
+  if (def.status) {
+    subs.push({ subresource: "status", responseKind: kind, verbs: SUBRESOURCE_VERBS });
+  }
+  if (def.scale) {
+    subs.push({
+      subresource: "scale",
+      responseKind: { group: "autoscaling", version: "v1", kind: "Scale" },
+      verbs: SUBRESOURCE_VERBS,
+    });
+  }
+  for (const s of def.extraSubresources ?? []) {
+    subs.push({
+      subresource: s.name,
+      responseKind: { group: s.group ?? def.group, version: s.version ?? version, kind: s.kind },
+      verbs: s.verbs,
+    });
+  }
+  if (subs.length) out.subresources = subs;
+  return out;
+}
+
+/** `APIGroupDiscoveryList` for `/api` (core only) or `/apis` (every other group). */
+export function aggregatedDiscovery(
+  registry: Registry,
+  core: boolean,
+  version: string,
+): Record<string, unknown> {
+  const defs = registry.all().map((s) => s.def);
+  const items = registry.groups().filter((g) => (g.group === "") === core).map((g) => ({
+    metadata: { name: g.group, creationTimestamp: null },
+    versions: g.versions.map((v) => ({
+      version: v,
+      resources: defs.filter((d) => d.group === g.group && d.versions.includes(v)).map((d) =>
+        aggregatedResource(d, v)
+      ),
+      freshness: "Current",
+    })),
+  }));
+  return {
+    kind: "APIGroupDiscoveryList",
+    apiVersion: `apidiscovery.k8s.io/${version}`,
+    metadata: {},
+    items,
+  };
+}

@@ -37,12 +37,23 @@ export function defaultJob(o: KubeObject): void {
   defaultUnset(spec, "backoffLimit", isSet(spec.backoffLimitPerIndex) ? MAX_INT32 : 6);
   defaultUnset(spec, "completionMode", "NonIndexed");
   defaultUnset(spec, "suspend", false);
-  const failurePolicy = obj(spec.podFailurePolicy);
-  for (const rule of objs(failurePolicy?.rules)) {
+  defaultUnset(
+    spec,
+    "podReplacementPolicy",
+    obj(spec.podFailurePolicy) ? "Failed" : "TerminatingOrFailed",
+  );
+  defaultUnset(spec, "manualSelector", false);
+  defaultJobSpecParts(spec);
+}
+
+/**
+ * The defaults a job spec gets wherever it appears (also in a CronJob's job template): pod
+ * failure policy condition patterns default to status True, and the pod template defaults.
+ */
+export function defaultJobSpecParts(spec: Obj): void {
+  for (const rule of objs(obj(spec.podFailurePolicy)?.rules)) {
     for (const pattern of objs(rule.onPodConditions)) setDefault(pattern, "status", "True");
   }
-  defaultUnset(spec, "podReplacementPolicy", failurePolicy ? "Failed" : "TerminatingOrFailed");
-  defaultUnset(spec, "manualSelector", false);
   defaultPodTemplateSpec(templateOf(spec));
 }
 
