@@ -112,7 +112,8 @@ export interface FieldError {
     | "FieldValueForbidden"
     | "FieldValueTooLong"
     | "FieldValueTooMany"
-    | "FieldValueTypeInvalid";
+    | "FieldValueTypeInvalid"
+    | "FieldValueNotFound";
   field: string;
   /** The offending value, when there is one to show. */
   value?: unknown;
@@ -128,6 +129,7 @@ const FIELD_ERROR_TEXT: Record<FieldError["type"], string> = {
   FieldValueTooLong: "Too long",
   FieldValueTooMany: "Too many",
   FieldValueTypeInvalid: "Invalid value",
+  FieldValueNotFound: "Not found",
 };
 
 /** Formats one field error as upstream's `field.Error.Error()` does. */
@@ -135,7 +137,8 @@ export function formatFieldError(e: FieldError): string {
   const text = FIELD_ERROR_TEXT[e.type];
   const showValue = e.value !== undefined &&
     (e.type === "FieldValueInvalid" || e.type === "FieldValueDuplicate" ||
-      e.type === "FieldValueNotSupported" || e.type === "FieldValueTypeInvalid");
+      e.type === "FieldValueNotSupported" || e.type === "FieldValueTypeInvalid" ||
+      e.type === "FieldValueNotFound");
   let s = `${e.field}: ${text}`;
   if (showValue) s += `: ${formatValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;

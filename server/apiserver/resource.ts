@@ -43,6 +43,10 @@ export interface Strategy {
   validateUpdate?(obj: KubeObject, old: KubeObject, ctx: WriteContext): FieldError[];
   /** Called when a create failed after prepareForCreate ran (release what it claimed). */
   createFailed?(obj: KubeObject): void | Promise<void>;
+  /** Called after an update was stored (release what the old object held and the new does not). */
+  afterUpdate?(obj: KubeObject, old: KubeObject): void | Promise<void>;
+  /** Called when an update failed after prepareForUpdate ran (release what it claimed). */
+  updateFailed?(obj: KubeObject, old: KubeObject): void | Promise<void>;
   /** Called after the object is gone from storage (release allocated IPs or ports). */
   afterDelete?(obj: KubeObject): void | Promise<void>;
   /** Warnings returned to the client for this object. */
@@ -94,7 +98,10 @@ export interface ResourceDef {
   /** Names must be DNS-1123 labels rather than subdomains (namespaces, services). */
   nameIsLabel?: boolean;
   strategy?: Strategy;
-  /** Table columns after NAME; AGE is added last unless a column is named Age. */
+  /**
+   * Table columns after NAME; AGE is added last unless a column is named Age. When a column is
+   * named Name, the list is taken as the whole table (kinds whose table differs, like events).
+   */
   columns?: Column[];
   /** Extra field selectors beyond metadata.name and metadata.namespace. */
   fields?: Record<string, (obj: KubeObject) => string>;

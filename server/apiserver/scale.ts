@@ -28,6 +28,14 @@ function setAt(obj: Record<string, unknown>, path: string[], value: unknown): vo
   cur[path[path.length - 1]] = value;
 }
 
+/** A LabelSelector, or a plain label map (as replication controllers have), as text. */
+function selectorText(sel: object): string {
+  if ("matchLabels" in sel || "matchExpressions" in sel) {
+    return formatLabelSelector(sel as LabelSelector);
+  }
+  return Object.entries(sel as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",");
+}
+
 /** The Scale of an object. */
 export function toScale(item: CachedObject, def: ScaleDef): Record<string, unknown> {
   const m = item.obj.metadata;

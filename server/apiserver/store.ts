@@ -322,8 +322,18 @@ export class Store {
         }
       } else {
         const bytes = await this.#deps.codec.encode(out, key);
-        const res = await this.#deps.backend.update(key, bytes, current.rv);
-        if (res.ok) return cachedObject(key, out, res.revision);
+        let res;
+        try {
+          res = await this.#deps.backend.update(key, bytes, current.rv);
+        } catch (err) {
+          await this.def.strategy?.updateFailed?.(out, old);
+          throw err;
+        }
+        if (res.ok) {
+          await this.def.strategy?.afterUpdate?.(out, old);
+          return cachedObject(key, out, res.revision);
+        }
+        await this.def.strategy?.updateFailed?.(out, old);
       }
       if (!shouldRetry(retry, attempt)) throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
     }
@@ -366,7 +376,10 @@ export class Store {
       errs.push(...(this.def.strategy?.validate?.(obj, ctx) ?? []));
       errs.push(...(this.def.strategy?.validateUpdate?.(obj, old, ctx) ?? []));
     }
-    if (errs.length) throw invalid(this.def.kind, this.def.group, meta.name ?? "", errs);
+    if (errs.length) {
+      if (opts.subresource !== "status") await this.def.strategy?.updateFailed?.(obj, old);
+      throw invalid(this.def.kind, this.def.group, meta.name ?? "", errs);
+    }
     for (const w of this.def.strategy?.warnings?.(obj) ?? []) ctx.warn(w);
     return obj;
   }

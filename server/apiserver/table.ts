@@ -21,6 +21,7 @@ const AGE: Column = {
 /** The columns of a resource's table: Name, its own, then Age. */
 export function columnsOf(def: ResourceDef): Column[] {
   const own = def.columns ?? [];
+  if (own.some((c) => c.name === "Name")) return own;
   const name: Column = {
     name: "Name",
     type: "string",

@@ -22,7 +22,8 @@ import {
   templateOf,
 } from "../apps/workload.ts";
 import { JOB_LABELS } from "./job_labels.ts";
-import { validateJob, validateJobUpdate } from "./job_validation.ts";
+import { validateJob } from "./job_validation.ts";
+import { validateJobUpdate } from "./job_update_validation.ts";
 
 const MAX_INT32 = 2147483647;
 
