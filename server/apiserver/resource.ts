@@ -105,6 +105,11 @@ export interface ResourceDef {
   columns?: Column[];
   /** Extra field selectors beyond metadata.name and metadata.namespace. */
   fields?: Record<string, (obj: KubeObject) => string>;
+  /**
+   * For create-only resources that are never stored (SubjectAccessReview, TokenReview, ...): the
+   * response object for a created request object. The request's user is in `ctx.user`.
+   */
+  virtualCreate?(obj: KubeObject, ctx: WriteContext): Promise<KubeObject>;
   /** Extra subresources (e.g. pods/binding, pods/eviction) served by handlers elsewhere. */
   extraSubresources?: SubresourceDef[];
 }

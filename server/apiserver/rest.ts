@@ -68,6 +68,10 @@ export async function serveResource(
       return await serveWatch(ctx, served, ns);
     case "create": {
       const obj = await readObject(ctx, served);
+      if (def.virtualCreate) {
+        const out = await def.virtualCreate(obj, writeContext(ctx));
+        return respondValue(ctx, out, 201);
+      }
       if (def.namespaced && !ns) throw badRequest("the namespace of the object is required");
       await hooks.admit(ctx, served, "CREATE", obj, null);
       const created = await store.create(ns, obj, writeContext(ctx), wopts);
