@@ -1,8 +1,11 @@
 /**
- * The coordination API group's resources.
+ * The `coordination.k8s.io` API group: leases.
  *
  * @module
  */
 import type { ResourceDef } from "../../resource.ts";
+import { leases } from "./lease.ts";
 
-export const resources: ResourceDef[] = [];
+export { leases };
+
+export const resources: ResourceDef[] = [leases];
