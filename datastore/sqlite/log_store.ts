@@ -34,12 +34,42 @@ const SUCCESSOR = "SELECT 1 FROM log AS s WHERE s.name = l.name AND s.prev_revis
 const NEWEST = `NOT EXISTS (${SUCCESSOR})`;
 const NEWEST_AT = `NOT EXISTS (${SUCCESSOR} AND s.id <= :rev)`;
 
+const LATEST = `SELECT ${COLUMNS} FROM log WHERE name = ? ORDER BY prev_revision DESC LIMIT 1`;
+const LATEST_AT =
+  `SELECT ${COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY prev_revision DESC LIMIT 1`;
+const INSERT = "INSERT INTO log (name, created, deleted, create_revision, prev_revision, lease, " +
+  "expires_at, value, old_value, old_lease) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 export class LogStore {
   #db: DatabaseSync;
   #statements = new Map<string, StatementSync>();
+  // The write path's statements, prepared once (transaction control included).
+  #latest: StatementSync;
+  #latestAt: StatementSync;
+  #insert: StatementSync;
+  #begin: StatementSync;
+  #commit: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#latest = db.prepare(LATEST);
+    this.#latestAt = db.prepare(LATEST_AT);
+    this.#insert = db.prepare(INSERT);
+    this.#begin = db.prepare("BEGIN IMMEDIATE");
+    this.#commit = db.prepare("COMMIT");
+  }
+
+  begin(): void {
+    this.#begin.run();
+  }
+
+  commit(): void {
+    this.#commit.run();
+  }
+
+  /** Rolls back the open transaction, if SQLite has not already. */
+  rollback(): void {
+    if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
   }
 
   #sql(sql: string): StatementSync {
@@ -72,14 +102,8 @@ export class LogStore {
 
   /** The key's newest row, or its newest row at or below `revision`. */
   latest(key: string, revision = 0): LogRow | undefined {
-    if (revision > 0) {
-      return this.#sql(
-        `SELECT ${COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY prev_revision DESC LIMIT 1`,
-      ).get(key, revision) as LogRow | undefined;
-    }
-    return this.#sql(
-      `SELECT ${COLUMNS} FROM log WHERE name = ? ORDER BY prev_revision DESC LIMIT 1`,
-    ).get(key) as LogRow | undefined;
+    if (revision > 0) return this.#latestAt.get(key, revision) as LogRow | undefined;
+    return this.#latest.get(key) as LogRow | undefined;
   }
 
   /** Live keys under `prefix` from `startKey` on, as of `revision`, in key order. */
@@ -111,10 +135,7 @@ export class LogStore {
 
   /** Appends a row; the returned id is the write's revision. */
   insert(row: NewRow): number {
-    const result = this.#sql(
-      "INSERT INTO log (name, created, deleted, create_revision, prev_revision, lease, " +
-        "expires_at, value, old_value, old_lease) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
+    const result = this.#insert.run(
       row.name,
       row.created,
       row.deleted,
@@ -169,8 +190,9 @@ export class LogStore {
     return this.#db.isTransaction;
   }
 
-  exec(sql: string): void {
-    this.#db.exec(sql);
+  /** Copies the WAL into the database file and truncates the WAL to zero bytes. */
+  checkpoint(): void {
+    this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   close(): void {

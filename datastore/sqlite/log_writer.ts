@@ -84,7 +84,7 @@ export class LogWriter {
     this.#pending = [];
     if (batch.length === 0) return;
     try {
-      this.#store.exec("BEGIN IMMEDIATE");
+      this.#store.begin();
     } catch (error) {
       for (const pending of batch) pending.reject(lost(error));
       return;
@@ -114,9 +114,9 @@ export class LogWriter {
       }
     }
     try {
-      this.#store.exec("COMMIT");
+      this.#store.commit();
     } catch (error) {
-      if (this.#store.inTransaction) this.#store.exec("ROLLBACK");
+      this.#store.rollback();
       for (const pending of batch) pending.reject(lost(error));
       return;
     }

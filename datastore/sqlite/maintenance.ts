@@ -127,13 +127,13 @@ export class Maintenance {
       const target = this.#compacted;
       if (done >= target) break;
       const hi = Math.min(done + this.#options.compactBatch, target);
-      store.exec("BEGIN IMMEDIATE");
+      store.begin();
       try {
         store.purge(done, hi);
         store.setMeta("compact_done", hi);
-        store.exec("COMMIT");
+        store.commit();
       } catch (error) {
-        if (store.inTransaction) store.exec("ROLLBACK");
+        store.rollback();
         throw error;
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -144,7 +144,7 @@ export class Maintenance {
   /** Keeps `state.db-wal` bounded: SQLite's own checkpoints reuse the file but never shrink it. */
   #checkpoint(): void {
     if (fileSize(`${this.#options.path}-wal`) > this.#options.walLimitBytes) {
-      this.#store.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      this.#store.checkpoint();
     }
   }
 
