@@ -1,8 +1,12 @@
 /**
- * The discovery API group's resources.
+ * The `discovery.k8s.io` API group: endpoint slices.
  *
  * @module
  */
 import type { ResourceDef } from "../../resource.ts";
+import { endpointSlices } from "./endpointslice.ts";
 
-export const resources: ResourceDef[] = [];
+export { endpointSlices };
+export { MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from "./endpointslice.ts";
+
+export const resources: ResourceDef[] = [endpointSlices];
