@@ -19,6 +19,7 @@ import {
   specView,
   statusView,
 } from "../apps/workload.ts";
+import { isCreating, markCreating } from "../apps/create_marker.ts";
 import { cronScheduleError } from "./cron.ts";
 import { defaultJobSpecParts } from "./job.ts";
 import { validateJobTemplateSpec } from "./job_validation.ts";
@@ -108,16 +109,6 @@ export function validateCronJobSpec(spec: Obj, oldSpec: Obj | undefined): FieldE
   return errs;
 }
 
-/**
- * Marks an object between `prepareForCreate` and `validate` of one create, whose rules differ
- * from an update's. A symbol key is never stored or serialized.
- */
-const CREATING = Symbol("creating");
-
-function isCreating(o: KubeObject): boolean {
-  return (o as unknown as Record<symbol, unknown>)[CREATING] === true;
-}
-
 export const cronJobs: ResourceDef = {
   group: "batch",
   versions: ["v1"],
@@ -133,7 +124,7 @@ export const cronJobs: ResourceDef = {
     prepareForCreate(o) {
       o.status = {};
       defaultCronJob(o);
-      Object.defineProperty(o, CREATING, { value: true });
+      markCreating(o);
     },
     prepareForUpdate: (o) => defaultCronJob(o),
     validate(o) {
