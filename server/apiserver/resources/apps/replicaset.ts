@@ -63,6 +63,7 @@ export const replicaSets: ResourceDef = {
     statusReplicasPath: ["status", "replicas"],
     labelSelectorPath: ["spec", "selector"],
   },
+  fields: { "status.replicas": (o) => String(num(statusView(o).replicas)) },
   strategy: {
     prepareForCreate(o) {
       o.status = { replicas: 0 };

@@ -60,4 +60,5 @@ Deno.test("replicasets: columns show desired, current and ready counts", async (
     [row.Desired, row.Current, row.Ready, row.Containers, row.Images, row.Selector],
     [2, 2, 1, "nginx,log", "nginx:1.25,busybox", "app=web"],
   );
+  assert.equal(replicaSets.fields?.["status.replicas"](obj), "2");
 });
