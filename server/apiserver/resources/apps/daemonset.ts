@@ -30,6 +30,7 @@ import {
   notMoreThan100Percent,
   num,
   type Obj,
+  podNameWarnings,
   selectorColumn,
   selectorMatchesTemplate,
   specOf,
@@ -39,6 +40,7 @@ import {
   validateAlwaysRestart,
   validateIntOrPercent,
 } from "./workload.ts";
+import { isCreating, markCreating } from "./create_marker.ts";
 
 /** The annotation through which `apps/v1` exposes the internal template generation. */
 export const TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
@@ -142,6 +144,7 @@ export const daemonSets: ResourceDef = {
       };
       defaultDaemonSet(o);
       setTemplateGeneration(o, Math.max(templateGeneration(o), 1));
+      markCreating(o);
     },
     prepareForUpdate(o, old) {
       defaultDaemonSet(o);
@@ -150,6 +153,7 @@ export const daemonSets: ResourceDef = {
       setTemplateGeneration(o, templateGeneration(old) + (changed ? 1 : 0));
     },
     validate: (o) => validateDaemonSetSpec(specView(o)),
+    warnings: (o) => (isCreating(o) ? podNameWarnings(o) : []),
     validateUpdate: (o, old) =>
       immutable("spec.selector", specView(o).selector, specView(old).selector),
   },

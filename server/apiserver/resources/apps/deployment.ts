@@ -28,6 +28,7 @@ import {
   notMoreThan100Percent,
   num,
   type Obj,
+  podNameWarnings,
   specOf,
   specView,
   statusView,
@@ -36,6 +37,7 @@ import {
   validateReplicaSetTemplate,
   validateRequiredSelector,
 } from "./workload.ts";
+import { isCreating, markCreating } from "./create_marker.ts";
 
 /** Applies upstream's `SetDefaults_Deployment` and the pod template defaults. */
 export function defaultDeployment(o: KubeObject): void {
@@ -125,6 +127,7 @@ export const deploymentStrategy: Strategy = {
   prepareForCreate(o) {
     o.status = {};
     defaultDeployment(o);
+    markCreating(o);
   },
   prepareForUpdate(o, old) {
     defaultDeployment(o);
@@ -134,6 +137,7 @@ export const deploymentStrategy: Strategy = {
     }
   },
   validate: (o) => validateDeploymentSpec(obj(o.spec) ?? {}),
+  warnings: (o) => (isCreating(o) ? podNameWarnings(o) : []),
   validateUpdate: (o, old) =>
     immutable("spec.selector", obj(o.spec)?.selector, obj(old.spec)?.selector),
 };

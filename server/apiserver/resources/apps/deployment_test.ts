@@ -148,3 +148,14 @@ Deno.test("deployments: columns show readiness, counts, containers and selector"
     Selector: "app=web",
   });
 });
+
+Deno.test("deployments: a name that is not a DNS label draws a warning on create only", async () => {
+  const dotted = deployment();
+  dotted.metadata.name = "web.v1";
+  const { obj, warnings } = await create(deployments, dotted);
+  assert.deepStrictEqual(warnings, [
+    "metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]",
+  ]);
+  assert.deepStrictEqual((await update(deployments, structuredClone(obj), obj)).warnings, []);
+  assert.deepStrictEqual((await create(deployments, deployment())).warnings, []);
+});

@@ -17,6 +17,7 @@ import {
   immutable,
   num,
   type Obj,
+  podNameWarnings,
   selectorColumn,
   specOf,
   specView,
@@ -25,6 +26,7 @@ import {
   validateReplicaSetTemplate,
   validateRequiredSelector,
 } from "./workload.ts";
+import { isCreating, markCreating } from "./create_marker.ts";
 
 /** Applies upstream's `SetDefaults_ReplicaSet` and the pod template defaults. */
 export function defaultReplicaSet(o: KubeObject): void {
@@ -68,9 +70,11 @@ export const replicaSets: ResourceDef = {
     prepareForCreate(o) {
       o.status = { replicas: 0 };
       defaultReplicaSet(o);
+      markCreating(o);
     },
     prepareForUpdate: (o) => defaultReplicaSet(o),
     validate: (o) => validateReplicaSetSpec(specView(o)),
+    warnings: (o) => (isCreating(o) ? podNameWarnings(o) : []),
     validateUpdate: (o, old) =>
       immutable("spec.selector", specView(o).selector, specView(old).selector),
   },

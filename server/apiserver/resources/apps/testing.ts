@@ -28,13 +28,14 @@ export async function create(
   def: ResourceDef,
   input: KubeObject,
   ctx = fakeContext(input.metadata.namespace ?? "default"),
-): Promise<{ obj: KubeObject; errors: FieldError[] }> {
+): Promise<{ obj: KubeObject; errors: FieldError[]; warnings: string[] }> {
   const obj = deepClone(input);
   obj.metadata.uid ??= "3f1c0a5e-7a7b-4d1e-9b59-2f5c8e0d6a11";
   obj.metadata.creationTimestamp = formatTime(NOW);
   if (def.generation) obj.metadata.generation = 1;
   await def.strategy?.prepareForCreate?.(obj, ctx);
-  return { obj, errors: def.strategy?.validate?.(obj, ctx) ?? [] };
+  const errors = def.strategy?.validate?.(obj, ctx) ?? [];
+  return { obj, errors, warnings: def.strategy?.warnings?.(obj) ?? [] };
 }
 
 /** What the store would write on update of `old` with `input`, and the field errors. */
@@ -43,7 +44,7 @@ export async function update(
   input: KubeObject,
   old: KubeObject,
   ctx = fakeContext(input.metadata.namespace ?? "default"),
-): Promise<{ obj: KubeObject; errors: FieldError[] }> {
+): Promise<{ obj: KubeObject; errors: FieldError[]; warnings: string[] }> {
   const obj = deepClone(input);
   if (def.status) {
     if ("status" in old) obj.status = deepClone(old.status);
@@ -60,7 +61,7 @@ export async function update(
     ...(def.strategy?.validate?.(obj, ctx) ?? []),
     ...(def.strategy?.validateUpdate?.(obj, old, ctx) ?? []),
   ];
-  return { obj, errors };
+  return { obj, errors, warnings: def.strategy?.warnings?.(obj) ?? [] };
 }
 
 /** Field errors as `type field` strings, for compact assertions. */

@@ -8,6 +8,7 @@
 import type { FieldError } from "../../../../kube/errors.ts";
 import {
   formatLabelSelector,
+  isDNS1123Label,
   type LabelSelector,
   labelSelectorAsSelector,
   regexError,
@@ -26,6 +27,20 @@ export type { Obj };
 export function specOf(o: KubeObject): Obj {
   if (!obj(o.spec)) o.spec = {};
   return o.spec as Obj;
+}
+
+/**
+ * Upstream's create-time warning for a name that is a valid subdomain but not a DNS label, since
+ * pod names and hostnames are derived from it.
+ */
+export function podNameWarnings(o: KubeObject): string[] {
+  const msgs = isDNS1123Label(o.metadata.name ?? "");
+  if (msgs.length === 0) return [];
+  return [
+    `metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${
+      msgs.join(" ")
+    }]`,
+  ];
 }
 
 /** `spec` for reading (an empty object when absent). */

@@ -15,12 +15,14 @@ import {
   defaultUnset,
   num,
   type Obj,
+  podNameWarnings,
   selectorColumn,
   specOf,
   specView,
   statusView,
   templateOf,
 } from "../apps/workload.ts";
+import { isCreating, markCreating } from "../apps/create_marker.ts";
 import { JOB_LABELS } from "./job_labels.ts";
 import { validateJob } from "./job_validation.ts";
 import { validateJobUpdate } from "./job_update_validation.ts";
@@ -146,12 +148,14 @@ export const jobs: ResourceDef = {
       if (specView(o).manualSelector !== true) generateSelector(o);
       copyTemplateLabels(o);
       o.status = {};
+      markCreating(o);
     },
     prepareForUpdate(o) {
       defaultJob(o);
       copyTemplateLabels(o);
     },
     validate: (o) => validateJob(o, hasPrefixedLabels(specView(o).template)),
+    warnings: (o) => (isCreating(o) ? podNameWarnings(o) : []),
     validateUpdate: validateJobUpdate,
   },
   columns: [
