@@ -45,9 +45,7 @@ export function toScale(item: CachedObject, def: ScaleDef): Record<string, unkno
   if (def.labelSelectorPath) {
     const sel = at(item.obj, def.labelSelectorPath);
     if (typeof sel === "string") status.selector = sel;
-    else if (sel && typeof sel === "object") {
-      status.selector = formatLabelSelector(sel as LabelSelector);
-    }
+    else if (sel && typeof sel === "object") status.selector = selectorText(sel);
   }
   return {
     kind: "Scale",
