@@ -39,8 +39,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts etcd and waits until it listens (at most 30 s). */
+/**
+ * Starts etcd and waits until it listens (at most 30 s). A port taken between choosing it and
+ * etcd binding it (tests run in parallel) is retried with new ports, unless the caller chose it.
+ */
 export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdServer> {
+  try {
+    await Deno.stat(ETCD_BINARY);
+  } catch {
+    throw new Error(`${ETCD_BINARY} is missing: install it with apt-get install -y etcd-server`);
+  }
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const portTaken = /address already in use/.test(String(error));
+      if (!portTaken || options.clientPort || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: EtcdServerOptions): Promise<EtcdServer> {
   const clientPort = options.clientPort ?? await freePort();
   const peerPort = await freePort();
   const ownDir = options.dataDir ? null : await Deno.makeTempDir({ prefix: "etcd-test-" });
