@@ -19,6 +19,7 @@ import { mastersAuthorizer } from "./apiserver/authz/masters.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
 import { healthRoutes, versionRoute } from "./apiserver/health.ts";
 import { listen, type Listener } from "./apiserver/http.ts";
+import { openApiRoutes } from "./apiserver/openapi/mod.ts";
 import { Registry } from "./apiserver/registry.ts";
 import { builtinResources } from "./apiserver/resources/mod.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
@@ -94,6 +95,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     admission: [namespaceLifecycle(registry)],
     routes: [
       versionRoute(),
+      ...openApiRoutes(registry),
       ...healthRoutes([
         { name: "ping", check: () => {} },
         { name: "etcd", check: async () => void await backend.currentRevision() },

@@ -1,0 +1,185 @@
+/**
+ * Unknown-field detection for `?fieldValidation=` (Strict, Warn, Ignore), against the same type
+ * registry the OpenAPI documents come from. Built-in kinds are walked through their definitions;
+ * custom resources through their OpenAPI v3 schema ({@link unknownFieldsBySchema}).
+ *
+ * Maps (`{}T`, `additionalProperties`) accept any key and check their values; IntOrString,
+ * Quantity, Time, RawExtension, FieldsV1 and JSON values, and schemas with
+ * `x-kubernetes-preserve-unknown-fields`, accept anything below them.
+ *
+ * @module
+ */
+import { builtinTypes, parseType, type TypeRegistry } from "./models.ts";
+import type { Gvk, Schema } from "./schema.ts";
+
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Path of a map value or list item below `path`. */
+const child = (path: string, key: string) => `${path}.${key}`;
+const index = (path: string, i: number) => `${path}[${i}]`;
+
+function walkType(
+  types: TypeRegistry,
+  type: string,
+  value: unknown,
+  path: string,
+  out: Set<string>,
+): void {
+  if (value === null || value === undefined) return;
+  const t = parseType(type);
+  if (t.list !== undefined) {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walkType(types, t.list!, v, index(path, i), out));
+    }
+    return;
+  }
+  if (t.map !== undefined) {
+    if (isObject(value)) {
+      for (const [k, v] of Object.entries(value)) walkType(types, t.map, v, child(path, k), out);
+    }
+    return;
+  }
+  const model = types.get(type);
+  if (!model || model.t || !isObject(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const prop = Object.hasOwn(model.p, k) ? model.p[k] : undefined;
+    if (!prop) out.add(child(path, k));
+    else walkType(types, prop[0], v, child(path, k), out);
+  }
+}
+
+/**
+ * The fields of `obj` that the built-in kind `group/version/kind` does not have, as JSON paths
+ * (`.spec.foo`, `.spec.template.spec.containers[0].bar`), without duplicates. Empty for kinds the
+ * registry does not know.
+ */
+export function unknownFields(
+  obj: unknown,
+  group: string,
+  version: string,
+  kind: string,
+  types: TypeRegistry = builtinTypes(),
+): string[] {
+  const definition = types.kindDefinition(group, version, kind);
+  if (!definition) return [];
+  const out = new Set<string>();
+  walkType(types, definition, obj, "", out);
+  return [...out];
+}
+
+function walkSchema(
+  types: TypeRegistry,
+  schema: Schema,
+  value: unknown,
+  path: string,
+  out: Set<string>,
+): void {
+  if (value === null || value === undefined) return;
+  if (schema["x-kubernetes-int-or-string"] === true) return;
+  const ref = typeof schema.$ref === "string" ? schema.$ref.split("/").pop()! : undefined;
+  if (ref) return walkType(types, ref, value, path, out);
+  for (const key of ["allOf", "anyOf", "oneOf"]) {
+    const subs = schema[key];
+    if (Array.isArray(subs)) {
+      const merged = mergeProperties(subs as Schema[]);
+      if (merged) walkSchema(types, { ...schema, [key]: undefined, ...merged }, value, path, out);
+      return;
+    }
+  }
+  if (Array.isArray(value)) {
+    if (isObject(schema.items)) {
+      value.forEach((v, i) => walkSchema(types, schema.items as Schema, v, index(path, i), out));
+    }
+    return;
+  }
+  if (!isObject(value)) return;
+  const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;
+  const props = isObject(schema.properties) ? schema.properties as Record<string, Schema> : {};
+  const extra = schema.additionalProperties;
+  const embedded = schema["x-kubernetes-embedded-resource"] === true;
+  for (const [k, v] of Object.entries(value)) {
+    const p = Object.hasOwn(props, k) ? props[k] : undefined;
+    if (p) walkSchema(types, p, v, child(path, k), out);
+    else if (isObject(extra)) walkSchema(types, extra, v, child(path, k), out);
+    else if (embedded && k === "metadata") walkType(types, OBJECT_META, v, child(path, k), out);
+    else if (embedded && (k === "apiVersion" || k === "kind")) continue;
+    else if (!preserve && extra !== true) out.add(child(path, k));
+  }
+}
+
+/** The properties of all sub-schemas together, or null when they declare none. */
+function mergeProperties(subs: Schema[]): Schema | null {
+  const properties: Record<string, Schema> = {};
+  let any = false;
+  for (const s of subs) {
+    if (isObject(s.properties)) {
+      Object.assign(properties, s.properties);
+      any = true;
+    }
+  }
+  return any ? { properties } : null;
+}
+
+/**
+ * The fields of `obj` that an OpenAPI v3 schema (a custom resource's `openAPIV3Schema`) does not
+ * declare. `apiVersion`, `kind` and `metadata` (as ObjectMeta) are allowed at the root.
+ */
+export function unknownFieldsBySchema(
+  obj: unknown,
+  schema: Schema,
+  types: TypeRegistry = builtinTypes(),
+): string[] {
+  const out = new Set<string>();
+  walkSchema(types, { ...schema, "x-kubernetes-embedded-resource": true }, obj, "", out);
+  return [...out];
+}
+
+/** Upstream's wording of one unknown field: `unknown field "spec.foo"`. */
+export function unknownFieldMessage(path: string): string {
+  return `unknown field "${path.replace(/^\./, "")}"`;
+}
+
+/** What a write does with unknown fields: the error to fail with, or warnings to add. */
+export interface FieldValidationResult {
+  /** Set in Strict mode when fields are unknown, or for an invalid mode: a BadRequest message. */
+  error?: string;
+  /** Warn mode: one `Warning` header each. */
+  warnings: string[];
+}
+
+const MODES = ["", "Ignore", "Warn", "Strict"];
+
+/**
+ * Applies `?fieldValidation=` to a decoded object: `Strict` fails with upstream's
+ * `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`, `Warn` (the
+ * default) returns one warning per field, `Ignore` checks nothing. A custom resource passes its
+ * schema; without one (and for kinds the registry lacks) nothing is unknown.
+ */
+export function checkFieldValidation(
+  mode: string | null | undefined,
+  obj: unknown,
+  gvk: Gvk,
+  schema?: Schema,
+): FieldValidationResult {
+  const m = mode ?? "";
+  if (!MODES.includes(m)) {
+    return {
+      error:
+        `fieldValidation: Unsupported value: "${m}": supported values: "Ignore", "Strict", "Warn"`,
+      warnings: [],
+    };
+  }
+  if (m === "Ignore") return { warnings: [] };
+  const paths = schema
+    ? unknownFieldsBySchema(obj, schema)
+    : unknownFields(obj, gvk.group, gvk.version, gvk.kind);
+  const messages = paths.map(unknownFieldMessage);
+  if (m === "Strict" && messages.length) {
+    return { error: `strict decoding error: ${messages.join(", ")}`, warnings: [] };
+  }
+  return { warnings: messages };
+}
