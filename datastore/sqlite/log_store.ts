@@ -22,11 +22,18 @@ export interface LogRow {
   old_lease: number;
 }
 
+/** The columns that say what a key was after a row's write (not how it was before). */
+export type KeyRow = Pick<
+  LogRow,
+  "id" | "name" | "created" | "deleted" | "create_revision" | "lease" | "value"
+>;
+
 /** What a write appends to the log (the id is assigned by SQLite). */
 export type NewRow = Omit<LogRow, "id"> & { expires_at: number };
 
 const COLUMNS =
   "id, name, created, deleted, create_revision, prev_revision, lease, value, old_value, old_lease";
+const KEY_COLUMNS = "id, name, created, deleted, create_revision, lease, value";
 const EMPTY = new Uint8Array(0);
 
 /** Rows of `l` that are the newest of their key (`NEWEST_AT`: at revision `:rev`). */
@@ -34,9 +41,9 @@ const SUCCESSOR = "SELECT 1 FROM log AS s WHERE s.name = l.name AND s.prev_revis
 const NEWEST = `NOT EXISTS (${SUCCESSOR})`;
 const NEWEST_AT = `NOT EXISTS (${SUCCESSOR} AND s.id <= :rev)`;
 
-const LATEST = `SELECT ${COLUMNS} FROM log WHERE name = ? ORDER BY prev_revision DESC LIMIT 1`;
+const LATEST = `SELECT ${KEY_COLUMNS} FROM log WHERE name = ? ORDER BY prev_revision DESC LIMIT 1`;
 const LATEST_AT =
-  `SELECT ${COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY prev_revision DESC LIMIT 1`;
+  `SELECT ${KEY_COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY prev_revision DESC LIMIT 1`;
 const INSERT = "INSERT INTO log (name, created, deleted, create_revision, prev_revision, lease, " +
   "expires_at, value, old_value, old_lease) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -101,18 +108,18 @@ export class LogStore {
   }
 
   /** The key's newest row, or its newest row at or below `revision`. */
-  latest(key: string, revision = 0): LogRow | undefined {
-    if (revision > 0) return this.#latestAt.get(key, revision) as LogRow | undefined;
-    return this.#latest.get(key) as LogRow | undefined;
+  latest(key: string, revision = 0): KeyRow | undefined {
+    if (revision > 0) return this.#latestAt.get(key, revision) as KeyRow | undefined;
+    return this.#latest.get(key) as KeyRow | undefined;
   }
 
   /** Live keys under `prefix` from `startKey` on, as of `revision`, in key order. */
-  list(prefix: string, startKey: string, limit: number, revision: number): LogRow[] {
+  list(prefix: string, startKey: string, limit: number, revision: number): KeyRow[] {
     const [where, params] = nameRange(prefix, startKey);
     return this.#sql(
-      `SELECT ${COLUMNS} FROM log AS l WHERE ${where} AND l.id <= :rev AND l.deleted = 0 AND ` +
+      `SELECT ${KEY_COLUMNS} FROM log AS l WHERE ${where} AND l.id <= :rev AND l.deleted = 0 AND ` +
         `${NEWEST_AT} ORDER BY l.name LIMIT :limit`,
-    ).all({ ...params, rev: revision, limit: limit > 0 ? limit : -1 }) as unknown as LogRow[];
+    ).all({ ...params, rev: revision, limit: limit > 0 ? limit : -1 }) as unknown as KeyRow[];
   }
 
   /** How many keys under `prefix` are live now. */
@@ -169,12 +176,12 @@ export class LogStore {
   }
 
   /** Live keys whose TTL ran out at `now`, oldest first. */
-  expired(now: number, limit: number): LogRow[] {
+  expired(now: number, limit: number): KeyRow[] {
     return this.#sql(
-      `SELECT ${COLUMNS} FROM log AS l WHERE l.expires_at > 0 AND l.expires_at <= :now AND ` +
+      `SELECT ${KEY_COLUMNS} FROM log AS l WHERE l.expires_at > 0 AND l.expires_at <= :now AND ` +
         `l.deleted = 0 AND ${NEWEST} ` +
         "ORDER BY l.expires_at LIMIT :limit",
-    ).all({ now, limit }) as unknown as LogRow[];
+    ).all({ now, limit }) as unknown as KeyRow[];
   }
 
   /** When the next live key with a TTL expires, or null. */
@@ -214,7 +221,11 @@ function nameRange(
 
 /** The key as this row left it (for a delete row: as it was before the delete). */
 export function rowKv(row: LogRow): KeyValue {
-  if (row.deleted) return previousKv(row);
+  return row.deleted ? previousKv(row) : keyKv(row);
+}
+
+/** The key as a create or update row left it. */
+export function keyKv(row: KeyRow): KeyValue {
   return {
     key: row.name,
     value: row.value ?? EMPTY,

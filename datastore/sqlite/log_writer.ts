@@ -12,7 +12,7 @@ import {
   type WatchEvent,
   type WriteResult,
 } from "../backend.ts";
-import { type LogRow, type LogStore, type NewRow, rowEvent, rowKv } from "./log_store.ts";
+import { keyKv, type LogRow, type LogStore, type NewRow, rowEvent, rowKv } from "./log_store.ts";
 
 export type WriteOp =
   | { kind: "create"; key: string; value: Uint8Array; ttl: number }
@@ -134,7 +134,7 @@ export class LogWriter {
     const latest = this.#store.latest(op.key);
     const live = latest && !latest.deleted ? latest : undefined;
     const failed = (): Applied => ({
-      outcome: { ok: false, revision, kv: live ? rowKv(live) : null },
+      outcome: { ok: false, revision, kv: live ? keyKv(live) : null },
       expiresAt: 0,
     });
     if (op.kind === "create") {
@@ -156,7 +156,7 @@ export class LogWriter {
     const base = {
       name: op.key,
       created: 0,
-      create_revision: rowKv(live).createRevision,
+      create_revision: keyKv(live).createRevision,
       prev_revision: live.id,
       old_value: live.value,
       old_lease: live.lease,
@@ -169,7 +169,7 @@ export class LogWriter {
     }
     return this.#append(
       { ...base, deleted: 1, lease: 0, expires_at: 0, value: null },
-      (id) => ({ ok: true, revision: id, kv: rowKv(live) }),
+      (id) => ({ ok: true, revision: id, kv: keyKv(live) }),
     );
   }
 

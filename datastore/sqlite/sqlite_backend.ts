@@ -19,7 +19,7 @@ import {
   type WriteResult,
 } from "../backend.ts";
 import { WatchQueue } from "../watch_queue.ts";
-import { LogStore, rowEvent, rowKv } from "./log_store.ts";
+import { keyKv, LogStore, rowEvent } from "./log_store.ts";
 import { type Commit, LogWriter } from "./log_writer.ts";
 import { fileSize, Maintenance } from "./maintenance.ts";
 import { openDatabase, type Synchronous } from "./schema.ts";
@@ -117,7 +117,7 @@ export class SqliteBackend implements Backend {
     return this.#run(({ store, writer }) => {
       const at = revision > 0 ? this.#readRevision(revision, writer.revision) : 0;
       const row = store.latest(key, at);
-      return { revision: writer.revision, kv: row && !row.deleted ? rowKv(row) : null };
+      return { revision: writer.revision, kv: row && !row.deleted ? keyKv(row) : null };
     });
   }
 
@@ -146,7 +146,7 @@ export class SqliteBackend implements Backend {
       const limit = options.limit ?? 0;
       const rows = store.list(prefix, options.startKey ?? "", limit > 0 ? limit + 1 : 0, revision);
       const more = limit > 0 && rows.length > limit;
-      return { revision, kvs: (more ? rows.slice(0, limit) : rows).map(rowKv), more };
+      return { revision, kvs: (more ? rows.slice(0, limit) : rows).map(keyKv), more };
     });
   }
 
