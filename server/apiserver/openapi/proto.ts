@@ -10,6 +10,10 @@
 
 type Json = Record<string, unknown>;
 
+const ENCODER = new TextEncoder();
+/** One-byte varints, shared. */
+const SMALL = Array.from({ length: 128 }, (_, i) => Uint8Array.of(i));
+
 /** A protobuf message under construction. */
 class Writer {
   #chunks: Uint8Array[] = [];
@@ -21,6 +25,7 @@ class Writer {
   }
 
   #varint(n: number): void {
+    if (n < 128) return this.#push(SMALL[n]);
     const out: number[] = [];
     while (n > 0x7f) {
       out.push((n & 0x7f) | 0x80);
@@ -40,7 +45,7 @@ class Writer {
 
   string(field: number, value: unknown): this {
     if (typeof value === "string" && value !== "") {
-      this.bytes(field, new TextEncoder().encode(value));
+      this.bytes(field, ENCODER.encode(value));
     }
     return this;
   }
@@ -93,8 +98,6 @@ class Writer {
     return out;
   }
 }
-
-const ENCODER = new TextEncoder();
 
 /** `Any { string yaml = 2 }`: the value as YAML text (JSON is YAML). */
 function any(value: unknown): Writer {
