@@ -103,6 +103,38 @@ const cases: Record<string, Case> = {
     assert.equal((await backend.get(`${p}b`)).kv, null);
   },
 
+  "values are stored byte for byte: binary, empty and large": async (backend, p) => {
+    const binary = new Uint8Array(256).map((_, i) => i);
+    const large = new Uint8Array(512 * 1024).map((_, i) => (i * 31) % 251);
+    const values: Array<[string, Uint8Array]> = [
+      ["binary", binary],
+      ["empty", new Uint8Array(0)],
+      ["large", large],
+    ];
+    for (const [name, value] of values) {
+      const revision = await backend.create(`${p}${name}`, value);
+      const { kv } = await backend.get(`${p}${name}`);
+      assert.deepEqual(kv?.value, value, name);
+      const updated = await backend.update(`${p}${name}`, value, revision);
+      assert.deepEqual(updated.kv?.value, value, name);
+    }
+    const listed = await backend.list(p);
+    assert.deepEqual(listed.kvs.map((kv) => kv.value.length), [256, 0, large.length]);
+  },
+
+  "update() with a TTL gives the key that TTL, and without one makes it permanent": async (
+    backend,
+    p,
+  ) => {
+    const created = await backend.create(`${p}a`, bytes("1"));
+    const withTtl = await backend.update(`${p}a`, bytes("2"), created, 60);
+    assert.equal(withTtl.kv?.lease, 60);
+    assert.equal((await backend.get(`${p}a`)).kv?.lease, 60);
+    const without = await backend.update(`${p}a`, bytes("3"), withTtl.revision);
+    assert.equal(without.kv?.lease, 0);
+    assert.equal((await backend.get(`${p}a`)).kv?.lease, 0);
+  },
+
   "get() reads a key as of an older revision and rejects a future one": async (backend, p) => {
     const created = await backend.create(`${p}a`, bytes("one"));
     const updated = await backend.update(`${p}a`, bytes("two"), created);
