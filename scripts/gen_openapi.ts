@@ -573,7 +573,9 @@ async function main() {
       `export const SOURCE = ${JSON.stringify(`${PACKAGE} ${DOCS_PACKAGE}`)};`,
       "",
       `/** The models as brotli-compressed JSON, in base64. */`,
-      `export const MODELS = "${encoded}";`,
+      // As deno fmt writes it: the string on its own line.
+      "export const MODELS =",
+      `  "${encoded}";`,
       "",
     ].join("\n");
     await writeFile(OUT, text);
