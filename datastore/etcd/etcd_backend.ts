@@ -31,7 +31,7 @@ import {
   isFutureRevision,
 } from "./connect.ts";
 import { Converter } from "./convert.ts";
-import { EtcdWatch } from "./etcd_watch.ts";
+import { WatchMux } from "./etcd_watch.ts";
 import { LeaseTtls } from "./lease_ttls.ts";
 
 export interface EtcdBackendOptions extends ConnectOptions {
@@ -52,7 +52,8 @@ export class EtcdBackend implements Backend {
   #compacted = 0;
   #leases: LeaseTtls | null = null;
   #convert: Converter | null = null;
-  #watches = new Set<{ queue: WatchQueue; watch?: EtcdWatch }>();
+  #mux: WatchMux | null = null;
+  #watches = new Set<WatchQueue>();
   #compactTimer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
 
@@ -70,7 +71,9 @@ export class EtcdBackend implements Backend {
     const client = await connect(this.#options);
     this.#client = client;
     this.#leases = new LeaseTtls(client);
-    this.#convert = new Converter(this.#leases);
+    const convert = new Converter(this.#leases);
+    this.#convert = convert;
+    this.#mux = new WatchMux(client, (events) => convert.events(events), (e) => this.#report(e));
     const interval = this.#options.compactIntervalMs ?? 5 * 60_000;
     if (interval > 0) {
       this.#compactTimer = setInterval(() => this.#autoCompact(), interval);
@@ -187,26 +190,19 @@ export class EtcdBackend implements Backend {
   }
 
   watch(prefix: string, options: WatchOptions = {}): Watch {
-    const entry: { queue: WatchQueue; watch?: EtcdWatch } = { queue: null! };
-    entry.queue = new WatchQueue(() => {
-      this.#watches.delete(entry);
-      entry.watch?.cancel();
+    let cancel = () => {};
+    const queue = new WatchQueue(() => {
+      this.#watches.delete(queue);
+      cancel();
     }, options.signal);
-    if (!this.#client || this.#closed) {
-      entry.queue.fail(this.#unusable());
-      return entry.queue;
+    if (!this.#mux || this.#closed) {
+      queue.fail(this.#unusable());
+      return queue;
     }
-    this.#watches.add(entry);
-    entry.watch = new EtcdWatch({
-      client: this.#client,
-      prefix,
-      afterRevision: options.afterRevision ?? 0,
-      queue: entry.queue,
-      convert: (events) => this.#convert!.events(events),
-      onError: (error) => this.#report(error),
-    });
-    if (entry.queue.ended) entry.watch.cancel();
-    return entry.queue;
+    this.#watches.add(queue);
+    cancel = this.#mux.watch(prefix, options.afterRevision ?? 0, queue);
+    if (queue.ended) cancel();
+    return queue;
   }
 
   async compact(revision: number): Promise<number> {
@@ -258,7 +254,8 @@ export class EtcdBackend implements Backend {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     if (this.#compactTimer) clearInterval(this.#compactTimer);
-    for (const { queue } of this.#watches) queue.end();
+    for (const queue of this.#watches) queue.end();
+    this.#mux?.close();
     this.#client?.close();
     return Promise.resolve();
   }
