@@ -5,6 +5,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
+import { decodeKubeProtobuf, KUBE_PROTOBUF_CONTENT_TYPE } from "../../kube/protobuf/mod.ts";
 import { badRequest, notAcceptable, tooLarge, unsupportedMediaType } from "../../kube/errors.ts";
 
 /** Upstream's limit on a request body. */
@@ -43,6 +44,7 @@ export function decodeObject(
   contentType: string | null,
 ): Record<string, unknown> {
   const type = mediaType(contentType);
+  if (type === KUBE_PROTOBUF_CONTENT_TYPE) return decodeKubeProtobuf(bytes);
   const text = new TextDecoder().decode(bytes);
   let value: unknown;
   if (type === "" || type === "application/json" || type.endsWith("+json")) {
@@ -57,8 +59,6 @@ export function decodeObject(
     } catch (err) {
       throw badRequest(`the object provided is unrecognized: ${(err as Error).message}`);
     }
-  } else if (type === "application/vnd.kubernetes.protobuf") {
-    throw unsupportedMediaType(type);
   } else {
     throw unsupportedMediaType(type);
   }
