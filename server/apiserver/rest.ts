@@ -4,12 +4,7 @@
  *
  * @module
  */
-import {
-  badRequest,
-  methodNotSupported,
-  notFound,
-  StatusError,
-} from "../../kube/errors.ts";
+import { badRequest, methodNotSupported, notFound, StatusError } from "../../kube/errors.ts";
 import { deepClone, type KubeObject } from "../../kube/meta.ts";
 import { type RequestContext, writeContext } from "./context.ts";
 import { fieldManager } from "./context.ts";
@@ -19,12 +14,7 @@ import { checkFieldValidation, type SchemaCarrier } from "./openapi/mod.ts";
 import { applyPatch } from "./patch.ts";
 import type { Served } from "./registry.ts";
 import { apiVersionOf, DEFAULT_VERBS } from "./resource.ts";
-import {
-  respondList,
-  respondObject,
-  respondValue,
-  successStatus,
-} from "./respond.ts";
+import { respondList, respondObject, respondValue, successStatus } from "./respond.ts";
 import { fromScale, toScale } from "./scale.ts";
 import type { DeleteOptions, WriteOptions } from "./store.ts";
 import { serveWatch } from "./watch.ts";
@@ -57,24 +47,13 @@ export async function serveResource(
   const { def, store } = served;
   const verbs = def.verbs ?? DEFAULT_VERBS;
   const sub = info.subresource;
-  if (sub === "status" && def.status) {
-    return await serveStatus(ctx, served, hooks);
-  }
+  if (sub === "status" && def.status) return await serveStatus(ctx, served, hooks);
   if (sub === "scale" && def.scale) return await serveScale(ctx, served, hooks);
-  const extra = sub
-    ? hooks.subresources[`${def.group}/${def.plural}/${sub}`]
-    : undefined;
+  const extra = sub ? hooks.subresources[`${def.group}/${def.plural}/${sub}`] : undefined;
   if (extra) return await extra(ctx, served, hooks);
-  if (sub) {
-    throw notFound(
-      { group: def.group, resource: `${def.plural}/${sub}` },
-      info.name,
-    );
-  }
+  if (sub) throw notFound({ group: def.group, resource: `${def.plural}/${sub}` }, info.name);
   if (!verbs.includes(info.verb)) throw methodNotSupported(store.gr, info.verb);
-  if (
-    def.namespaced === false && info.namespace && def.plural !== "namespaces"
-  ) {
+  if (def.namespaced === false && info.namespace && def.plural !== "namespaces") {
     throw notFound(store.gr, info.name);
   }
   const ns = def.namespaced ? info.namespace : "";
@@ -94,25 +73,16 @@ export async function serveResource(
         const out = await def.virtualCreate(obj, writeContext(ctx));
         return respondValue(ctx, out, 201);
       }
-      if (def.namespaced && !ns) {
-        throw badRequest("the namespace of the object is required");
-      }
+      if (def.namespaced && !ns) throw badRequest("the namespace of the object is required");
       await hooks.admit(ctx, served, "CREATE", obj, null);
       const created = await store.create(ns, obj, writeContext(ctx), wopts);
       return respondObject(ctx, def, created, 201);
     }
     case "update": {
       const obj = await readObject(ctx, served);
-      const updated = await store.update(
-        ns,
-        info.name,
-        obj,
-        writeContext(ctx),
-        wopts,
-        {
-          admit: (o, old) => hooks.admit(ctx, served, "UPDATE", o, old),
-        },
-      );
+      const updated = await store.update(ns, info.name, obj, writeContext(ctx), wopts, {
+        admit: (o, old) => hooks.admit(ctx, served, "UPDATE", o, old),
+      });
       return respondObject(ctx, def, updated);
     }
     case "patch": {
@@ -137,9 +107,7 @@ export async function serveResource(
       const current = await store.get(ns, info.name);
       await hooks.admit(ctx, served, "DELETE", null, current.obj);
       const res = await store.delete(ns, info.name, writeContext(ctx), opts);
-      if (res.deleted) {
-        return respondValue(ctx, successStatus(def, res.object.obj));
-      }
+      if (res.deleted) return respondValue(ctx, successStatus(def, res.object.obj));
       return respondObject(ctx, def, res.object);
     }
     case "deletecollection": {
@@ -157,17 +125,12 @@ export async function serveResource(
 }
 
 function listMeta(rv: number, cont?: string) {
-  const meta: { resourceVersion: string; continue?: string } = {
-    resourceVersion: String(rv),
-  };
+  const meta: { resourceVersion: string; continue?: string } = { resourceVersion: String(rv) };
   if (cont) meta.continue = cont;
   return meta;
 }
 
-function writeOptions(
-  ctx: RequestContext,
-  subresource: "" | "status",
-): WriteOptions {
+function writeOptions(ctx: RequestContext, subresource: "" | "status"): WriteOptions {
   return {
     subresource,
     fieldManager: fieldManager(ctx),
@@ -176,14 +139,8 @@ function writeOptions(
 }
 
 /** Reads a request body as an object of this resource's kind and version. */
-async function readObject(
-  ctx: RequestContext,
-  served: Served,
-): Promise<KubeObject> {
-  const obj = decodeObject(
-    await readBody(ctx.req),
-    ctx.req.headers.get("content-type"),
-  );
+async function readObject(ctx: RequestContext, served: Served): Promise<KubeObject> {
+  const obj = decodeObject(await readBody(ctx.req), ctx.req.headers.get("content-type"));
   checkTypeMeta(obj, served, ctx.info.group, ctx.info.version);
   checkFields(ctx, served, obj);
   return obj as KubeObject;
@@ -207,13 +164,8 @@ export function checkTypeMeta(
       `the kind in the data (${obj.kind}) does not match the expected kind (${kind})`,
     );
   }
-  if (
-    obj.metadata !== undefined &&
-    (typeof obj.metadata !== "object" || obj.metadata === null)
-  ) {
-    throw badRequest(
-      "the object provided is unrecognized: metadata must be an object",
-    );
+  if (obj.metadata !== undefined && (typeof obj.metadata !== "object" || obj.metadata === null)) {
+    throw badRequest("the object provided is unrecognized: metadata must be an object");
   }
 }
 
@@ -221,25 +173,18 @@ async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   const q = ctx.url.searchParams;
   const body = await readBody(ctx.req);
   const fromBody = body.byteLength
-    ? decodeObject(
-      body,
-      ctx.req.headers.get("content-type") ?? "application/json",
-    )
+    ? decodeObject(body, ctx.req.headers.get("content-type") ?? "application/json")
     : {};
   const opts: DeleteOptions = {};
   const grace = q.get("gracePeriodSeconds") ?? fromBody.gracePeriodSeconds;
   if (grace !== undefined && grace !== null) {
     const n = Number(grace);
-    if (!Number.isInteger(n)) {
-      throw badRequest(`invalid gracePeriodSeconds: ${grace}`);
-    }
+    if (!Number.isInteger(n)) throw badRequest(`invalid gracePeriodSeconds: ${grace}`);
     opts.gracePeriodSeconds = n < 0 ? 0 : n;
   }
   const policy = q.get("propagationPolicy") ?? fromBody.propagationPolicy;
   if (policy !== undefined && policy !== null) {
-    if (
-      policy !== "Orphan" && policy !== "Background" && policy !== "Foreground"
-    ) {
+    if (policy !== "Orphan" && policy !== "Background" && policy !== "Foreground") {
       throw new StatusError(
         422,
         "Invalid",
@@ -250,22 +195,14 @@ async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   }
   const orphan = q.get("orphanDependents") ?? fromBody.orphanDependents;
   if (orphan !== undefined && orphan !== null && !opts.propagationPolicy) {
-    opts.propagationPolicy = String(orphan) === "true"
-      ? "Orphan"
-      : "Background";
+    opts.propagationPolicy = String(orphan) === "true" ? "Orphan" : "Background";
   }
-  const pre = fromBody.preconditions as
-    | DeleteOptions["preconditions"]
-    | undefined;
+  const pre = fromBody.preconditions as DeleteOptions["preconditions"] | undefined;
   if (pre && typeof pre === "object") opts.preconditions = pre;
   return opts;
 }
 
-async function serveStatus(
-  ctx: RequestContext,
-  served: Served,
-  hooks: WriteHooks,
-) {
+async function serveStatus(ctx: RequestContext, served: Served, hooks: WriteHooks) {
   const { def, store } = served;
   const ns = def.namespaced ? ctx.info.namespace : "";
   const name = ctx.info.name;
@@ -301,17 +238,10 @@ async function serveStatus(
       return respondObject(ctx, def, patched);
     }
   }
-  throw methodNotSupported({
-    group: def.group,
-    resource: `${def.plural}/status`,
-  }, ctx.info.verb);
+  throw methodNotSupported({ group: def.group, resource: `${def.plural}/status` }, ctx.info.verb);
 }
 
-async function serveScale(
-  ctx: RequestContext,
-  served: Served,
-  hooks: WriteHooks,
-) {
+async function serveScale(ctx: RequestContext, served: Served, hooks: WriteHooks) {
   const { def, store } = served;
   const scale = def.scale!;
   const ns = def.namespaced ? ctx.info.namespace : "";
@@ -342,31 +272,15 @@ async function serveScale(
       return respondValue(ctx, toScale(updated, scale));
     }
   }
-  throw methodNotSupported({
-    group: def.group,
-    resource: `${def.plural}/scale`,
-  }, ctx.info.verb);
+  throw methodNotSupported({ group: def.group, resource: `${def.plural}/scale` }, ctx.info.verb);
 }
 
 /** `?fieldValidation=`: unknown fields are refused (Strict), warned about (Warn, the default) or ignored. */
-export function checkFields(
-  ctx: RequestContext,
-  served: Served,
-  obj: unknown,
-): void {
+export function checkFields(ctx: RequestContext, served: Served, obj: unknown): void {
   const { def } = served;
-  const gvk = {
-    group: def.group,
-    version: ctx.info.version || def.versions[0],
-    kind: def.kind,
-  };
+  const gvk = { group: def.group, version: ctx.info.version || def.versions[0], kind: def.kind };
   const mode = ctx.url.searchParams.get("fieldValidation");
-  const result = checkFieldValidation(
-    mode,
-    obj,
-    gvk,
-    (def as SchemaCarrier).schema,
-  );
+  const result = checkFieldValidation(mode, obj, gvk, (def as SchemaCarrier).schema);
   if (result.error) throw badRequest(result.error);
   for (const w of result.warnings) {
     if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
