@@ -5,11 +5,14 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { Agent, request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { type KubeconfigContext, parseKubeconfig } from "../kube/kubeconfig.ts";
 
 export const REPO = dirname(dirname(new URL(import.meta.url).pathname));
 const TOOLS_DIR = "/opt/k3s-deno-tools";
@@ -84,20 +87,52 @@ export async function run(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** Options of {@linkcode K3sServer.request}. */
+export interface RequestOptions {
+  body?: string | Uint8Array;
+  /** Content-Type of the body; `application/json` when a body is given without one. */
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Send no client certificate (the CA is still checked). */
+  anonymous?: boolean;
+}
+
+/** An HTTP response with its body read as text. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Options of the kubectl helpers of {@linkcode K3sServer}. */
+export interface KubectlOptions {
+  binary?: string;
+  stdin?: string;
+  env?: Record<string, string>;
+}
+
 export interface K3sServer {
   port: number;
   dataDir: string;
   kubeconfig: string;
   /** Runs kubectl (the given binary) against this server. */
-  kubectl(
-    args: string[],
-    opts?: { binary?: string; stdin?: string; env?: Record<string, string> },
-  ): Promise<CommandResult>;
+  kubectl(args: string[], opts?: KubectlOptions): Promise<CommandResult>;
   /** Like kubectl(), but throws with stderr when the command fails. */
-  kubectlOk(
-    args: string[],
-    opts?: { binary?: string; stdin?: string; env?: Record<string, string> },
-  ): Promise<string>;
+  kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
+  /** Starts kubectl without waiting (stdout and stderr piped): for `get -w`, `wait`. */
+  spawnKubectl(args: string[], opts?: Omit<KubectlOptions, "stdin">): Deno.ChildProcess;
+  /** One HTTPS request with the kubeconfig's admin client certificate (or none). */
+  request(method: string, path: string, opts?: RequestOptions): Promise<HttpResponse>;
+  /**
+   * A request with a JSON body (`contentType` defaults to `application/json`; patches name
+   * their own) that must succeed (2xx); returns the parsed response body.
+   */
+  requestOk<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<T>;
   /** Stops the server (SIGTERM, then SIGKILL) and keeps the data dir. */
   stop(): Promise<void>;
   /** Starts it again on the same data dir and port. */
@@ -123,6 +158,8 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
   let output = "";
 
   const launch = async () => {
+    // On a restart, only this run's output counts.
+    const from = output.length;
     child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -158,7 +195,7 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
     for (;;) {
       if (exited) throw new Error(`k3s server exited during start:\n${output}`);
       if (Date.now() > deadline) throw new Error(`k3s server not ready in 30 s:\n${output}`);
-      if (output.includes("Server ready")) return;
+      if (output.includes("Server ready", from)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -185,16 +222,78 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
     throw err;
   }
   const newest = oldestAndNewestKubectl().at(-1)!.path;
+  const kubectlEnv = (env?: Record<string, string>) => ({
+    KUBECONFIG: kubeconfig,
+    HOME: dataDir,
+    ...env,
+  });
   const kubectl: K3sServer["kubectl"] = (args, o = {}) =>
-    run(o.binary ?? newest, args, {
-      env: { KUBECONFIG: kubeconfig, HOME: dataDir, ...o.env },
-      stdin: o.stdin,
+    run(o.binary ?? newest, args, { env: kubectlEnv(o.env), stdin: o.stdin });
+  // One keep-alive agent, so that many requests share a few TLS connections.
+  let agent: Agent | null = null;
+  let credentials: KubeconfigContext | null = null;
+  const request: K3sServer["request"] = async (method, path, o = {}) => {
+    credentials ??= parseKubeconfig(await readFile(kubeconfig, "utf8"));
+    agent ??= new Agent({ keepAlive: true, maxSockets: 16 });
+    const { caPem, certPem, keyPem } = credentials;
+    const headers: Record<string, string> = { accept: "application/json", ...o.headers };
+    if (o.body !== undefined) headers["content-type"] = o.contentType ?? "application/json";
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const req = httpsRequest({
+        host: "127.0.0.1",
+        port,
+        method,
+        path,
+        headers,
+        ca: caPem,
+        cert: o.anonymous ? undefined : certPem,
+        key: o.anonymous ? undefined : keyPem,
+        // The agent pools connections by credentials; anonymous ones get their own socket.
+        agent: o.anonymous ? false : agent!,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }));
+      });
+      req.on("error", reject);
+      req.end(o.body);
     });
+  };
+  const dropConnections = () => {
+    agent?.destroy();
+    agent = null;
+  };
   return {
     port,
     dataDir,
     kubeconfig,
     kubectl,
+    spawnKubectl(args, o = {}) {
+      return new Deno.Command(o.binary ?? newest, {
+        args,
+        env: kubectlEnv(o.env),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    },
+    request,
+    async requestOk(method, path, body, contentType) {
+      const res = await request(method, path, {
+        body: body === undefined ? undefined : JSON.stringify(body),
+        contentType,
+      });
+      if (res.status < 200 || res.status > 299) {
+        throw new Error(`${method} ${path} answered ${res.status}:\n${res.body}`);
+      }
+      return JSON.parse(res.body);
+    },
     async kubectlOk(args, o) {
       const r = await kubectl(args, o);
       if (r.code !== 0) {
@@ -202,15 +301,84 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
       }
       return r.stdout;
     },
-    stop,
+    async stop() {
+      dropConnections();
+      await stop();
+    },
     async restart() {
+      dropConnections();
       await stop();
       await launch();
     },
     async close() {
+      dropConnections();
       await stop();
       if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
     logs: () => output,
   };
+}
+
+/** kubectl bound to one server, one binary and one namespace (`-n` goes first). */
+export interface ScopedKubectl {
+  version: string;
+  binary: string;
+  namespace: string;
+  run(args: string[], opts?: Omit<KubectlOptions, "binary">): Promise<CommandResult>;
+  ok(args: string[], opts?: Omit<KubectlOptions, "binary">): Promise<string>;
+  spawn(args: string[], opts?: { env?: Record<string, string> }): Deno.ChildProcess;
+}
+
+/**
+ * Runs `fn` once per kubectl of {@linkcode oldestAndNewestKubectl}, each as a test step named
+ * `kubectl <version>` with a fresh namespace `<prefix>-<version>` created over HTTP, so that the
+ * versions never see each other's objects.
+ */
+export async function kubectlSteps(
+  t: Deno.TestContext,
+  server: K3sServer,
+  prefix: string,
+  fn: (k: ScopedKubectl, t: Deno.TestContext) => Promise<void>,
+): Promise<void> {
+  for (const { version, path } of oldestAndNewestKubectl()) {
+    await t.step(`kubectl ${version}`, async (t) => {
+      const namespace = `${prefix}-${version.replace(".", "-")}`;
+      await server.requestOk("POST", "/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: namespace },
+      });
+      const ns = (args: string[]) => ["-n", namespace, ...args];
+      await fn({
+        version,
+        binary: path,
+        namespace,
+        run: (args, o) => server.kubectl(ns(args), { ...o, binary: path }),
+        ok: (args, o) => server.kubectlOk(ns(args), { ...o, binary: path }),
+        spawn: (args, o) => server.spawnKubectl(ns(args), { ...o, binary: path }),
+      }, t);
+    });
+  }
+}
+
+/**
+ * Splits kubectl's table output (header line, then rows aligned under it) into one record per
+ * row, keyed by column header. Columns are cut at the header's offsets, so empty cells and
+ * headers with a space ("NOMINATED NODE") come out right.
+ */
+export function parseTable(text: string): { headers: string[]; rows: Record<string, string>[] } {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0) return { headers: [], rows: [] };
+  const columns = [...lines[0].matchAll(/\S+(?: \S+)*/g)].map((m) => ({
+    name: m[0],
+    start: m.index,
+  }));
+  const rows = lines.slice(1).map((line) => {
+    const row: Record<string, string> = {};
+    columns.forEach((c, i) => {
+      row[c.name] = line.slice(c.start, columns[i + 1]?.start ?? line.length).trim();
+    });
+    return row;
+  });
+  return { headers: columns.map((c) => c.name), rows };
 }
