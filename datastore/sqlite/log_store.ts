@@ -88,12 +88,16 @@ export class LogStore {
     return statement;
   }
 
-  /** The last revision ever assigned (kept by AUTOINCREMENT even when its row is compacted). */
+  /**
+   * The newest revision: the largest id (see schema.ts for why it is never compacted away), or
+   * for a file from before the table dropped AUTOINCREMENT, its sequence if that is larger.
+   */
   lastRevision(): number {
-    const row = this.#sql("SELECT seq FROM sqlite_sequence WHERE name = 'log'").get() as
-      | { seq: number }
-      | undefined;
-    return row?.seq ?? 0;
+    const { id } = this.#sql("SELECT MAX(id) AS id FROM log").get() as { id: number | null };
+    const sequence = this.#sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get()
+      ? this.#sql("SELECT seq FROM sqlite_sequence WHERE name = 'log'").get() as { seq: number }
+      : undefined;
+    return Math.max(id ?? 0, sequence?.seq ?? 0);
   }
 
   meta(name: string): number {

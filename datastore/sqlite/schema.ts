@@ -22,12 +22,17 @@ const SCHEMA_VERSION = 1;
  * `old_value`/`old_lease` keep the previous value so a watch can give `prevKv` after compaction.
  * For a row with `created` = 1 the create revision is its own id (stored as 0).
  *
+ * Revisions are never reused without AUTOINCREMENT (which costs a third page write per commit):
+ * compaction only drops rows below the compacted revision, never the newest row, so the next
+ * rowid (largest + 1) is always a new revision.
+ *
  * A new store starts at revision 1, as etcd does, so that revision 0 can only mean "from now" and
- * a list of an empty store followed by a watch from its revision misses nothing.
+ * a list of an empty store followed by a watch from its revision misses nothing: revision 1 is a
+ * delete marker for the empty name, which no read or watch returns.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   created INTEGER NOT NULL,
   deleted INTEGER NOT NULL,
@@ -43,8 +48,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS log_name_prev_revision ON log (name, prev_revi
 CREATE INDEX IF NOT EXISTS log_expires_at ON log (expires_at) WHERE expires_at > 0;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 PRAGMA user_version = ${SCHEMA_VERSION};
-INSERT INTO sqlite_sequence (name, seq) SELECT 'log', 1
-  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'log');
+INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, lease, expires_at,
+  old_lease) SELECT 1, '', 0, 1, 0, 0, 0, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM log);
 `;
 
 export type Synchronous = "NORMAL" | "FULL";
