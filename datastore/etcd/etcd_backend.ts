@@ -69,6 +69,10 @@ export class EtcdBackend implements Backend {
     if (this.#closed) throw new DatastoreUnavailableError("Cannot start a closed etcd datastore");
     if (this.#client) return;
     const client = await connect(this.#options);
+    if (this.#closed) {
+      client.close();
+      throw this.#unusable();
+    }
     this.#client = client;
     this.#leases = new LeaseTtls(client);
     const convert = new Converter(this.#leases);
@@ -315,7 +319,7 @@ export class EtcdBackend implements Backend {
   #autoCompact(): void {
     const keep = this.#options.compactKeep ?? 1000;
     this.currentRevision()
-      .then((current) => current - keep > 0 ? this.compact(current - keep) : 0)
+      .then((current) => current - keep > this.#compacted ? this.compact(current - keep) : 0)
       .catch((error) => this.#report(error));
   }
 

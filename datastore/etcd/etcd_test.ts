@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { DatastoreUnavailableError } from "../backend.ts";
+import { CompactedError, DatastoreUnavailableError } from "../backend.ts";
 import { conformance } from "../conformance.ts";
-import { bytes, take, text } from "../conformance_helpers.ts";
+import { bytes, eventually, take, text } from "../conformance_helpers.ts";
 import { freePort, startEtcd } from "./etcd_server.ts";
 import { EtcdBackend, type EtcdBackendOptions } from "./mod.ts";
 
@@ -116,6 +116,33 @@ Deno.test({
       await backend.close();
       await etcd.kill();
       await first.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "EtcdBackend compacts automatically, keeping a window of revisions",
+  ...leaky,
+  async fn() {
+    const etcd = await startEtcd();
+    const backend = await opened({
+      endpoint: etcd.endpoint,
+      compactIntervalMs: 50,
+      compactKeep: 5,
+    });
+    try {
+      let revision = await backend.create("/a", bytes("0"));
+      for (let i = 1; i <= 20; i++) {
+        revision = (await backend.update("/a", bytes(`${i}`), revision)).revision;
+      }
+      await eventually("etcd is compacted", async () => {
+        return (await backend.compactRevision()) >= revision - 5;
+      });
+      await assert.rejects(backend.get("/a", revision - 10), CompactedError);
+      assert.equal(text((await backend.get("/a", revision - 2)).kv?.value), "18");
+    } finally {
+      await backend.close();
+      await etcd.stop();
     }
   },
 });
