@@ -18,6 +18,12 @@ import { respondList, respondObject, respondValue, successStatus } from "./respo
 import { fromScale, toScale } from "./scale.ts";
 import type { DeleteOptions, WriteOptions } from "./store.ts";
 import { serveWatch } from "./watch.ts";
+import {
+  checkManagedFieldsDecodable,
+  checkPatchOptions,
+  isApplyPatch,
+  serveApply,
+} from "./ssa/handler.ts";
 
 /** Serves one extra subresource (pods/binding, pods/eviction, ...). */
 export type SubresourceHandler = (
@@ -86,8 +92,10 @@ export async function serveResource(
       return respondObject(ctx, def, updated);
     }
     case "patch": {
-      const patch = await readBody(ctx.req);
       const type = ctx.req.headers.get("content-type");
+      if (isApplyPatch(type)) return await serveApply(ctx, served, hooks, "");
+      checkPatchOptions(ctx.url, false);
+      const patch = await readBody(ctx.req);
       const patched = await store.guaranteedUpdate(
         ns,
         info.name,
@@ -96,6 +104,7 @@ export async function serveResource(
         async (current) => {
           const next = applyPatch(def, deepClone(current.obj), patch, type);
           checkFields(ctx, served, next);
+          checkManagedFieldsDecodable(next, def.kind, info.version, true);
           await hooks.admit(ctx, served, "UPDATE", next, current.obj);
           return next;
         },
@@ -143,6 +152,7 @@ async function readObject(ctx: RequestContext, served: Served): Promise<KubeObje
   const obj = decodeObject(await readBody(ctx.req), ctx.req.headers.get("content-type"));
   checkTypeMeta(obj, served, ctx.info.group, ctx.info.version);
   checkFields(ctx, served, obj);
+  checkManagedFieldsDecodable(obj, served.def.kind, ctx.info.version);
   return obj as KubeObject;
 }
 
@@ -221,8 +231,10 @@ async function serveStatus(ctx: RequestContext, served: Served, hooks: WriteHook
       );
     }
     case "patch": {
-      const patch = await readBody(ctx.req);
       const type = ctx.req.headers.get("content-type");
+      if (isApplyPatch(type)) return await serveApply(ctx, served, hooks, "status");
+      checkPatchOptions(ctx.url, false);
+      const patch = await readBody(ctx.req);
       const patched = await store.guaranteedUpdate(
         ns,
         name,
