@@ -15,7 +15,7 @@ import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
 import { K3S_VERSION } from "../kube/version.ts";
 import { namespaceLifecycle } from "./apiserver/admission/namespace_lifecycle.ts";
 import { ApiServer } from "./apiserver/app.ts";
-import { mastersAuthorizer } from "./apiserver/authz/masters.ts";
+import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
 import { healthRoutes, versionRoute } from "./apiserver/health.ts";
 import { listen, type Listener } from "./apiserver/http.ts";
@@ -81,9 +81,12 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   await cacher.start();
   const registry = new Registry({ backend, cacher, codec: jsonCodec });
   const claims = rangeClaims(backend);
+  const rbac = new RbacAuthorization();
   for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
     registry.add(def);
   }
+  for (const def of rbac.resources()) registry.add(def);
+  await rbac.start(registry);
 
   const advertise = config.advertiseAddress ?? nodeIps[0];
   const port = config.httpsListenPort;
@@ -91,7 +94,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   const apiServer = new ApiServer({
     registry,
     authenticators: [],
-    authorizer: mastersAuthorizer,
+    authorizer: rbac.authorizer,
     admission: [namespaceLifecycle(registry)],
     routes: [
       versionRoute(),
@@ -127,6 +130,12 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     advertiseAddress: advertise,
     port: listener.port,
   });
+  const policy = await rbac.bootstrap(registry);
+  if (policy.created.length + policy.updated.length + policy.recreated.length) {
+    log(
+      `Reconciled RBAC bootstrap policy: ${policy.created.length} created, ${policy.updated.length} updated, ${policy.recreated.length} recreated`,
+    );
+  }
   ready = true;
 
   const kubeconfigPath = config.writeKubeconfig ?? "/etc/rancher/k3s/k3s.yaml";
@@ -156,6 +165,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     backend,
     async stop() {
       await listener.close();
+      rbac.stop();
       await cacher.close();
       await backend.close();
     },

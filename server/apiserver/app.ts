@@ -8,6 +8,7 @@
 import { forbidden, notFound, StatusError, unauthorized } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import type { RequestContext } from "./context.ts";
+import { authenticatedUser, impersonate } from "./authz/impersonation.ts";
 import {
   aggregatedDiscovery,
   aggregatedType,
@@ -124,8 +125,8 @@ export class ApiServer {
         if (!route?.anonymous) throw unauthorized();
         return await route.handle(ctx);
       }
-      ctx.user = user;
-      await this.#authorize(user, info);
+      ctx.user = await impersonate(req, authenticatedUser(user), (u, i) => this.#authorize(u, i));
+      await this.#authorize(ctx.user, info);
       if (info.isResourceRequest) return await this.#serveResource(ctx);
       if (info.apiPrefix) return this.#discovery(ctx);
       if (route) return await route.handle(ctx);

@@ -51,6 +51,7 @@ export function validateName(name: string, def: ResourceDef): FieldError[] {
       detail: "may not contain '/' or '%' and may not be '.' or '..'",
     }];
   }
+  if (def.pathSegmentName) return [];
   return validateDNS1123Subdomain(name, "metadata.name");
 }
 

@@ -97,6 +97,8 @@ export interface ResourceDef {
   generation?: boolean;
   /** Names must be DNS-1123 labels rather than subdomains (namespaces, services). */
   nameIsLabel?: boolean;
+  /** Names are path segments (RBAC objects): only ".", "..", "/" and "%" are refused. */
+  pathSegmentName?: boolean;
   strategy?: Strategy;
   /**
    * Table columns after NAME; AGE is added last unless a column is named Age. When a column is
