@@ -222,9 +222,11 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
     throw err;
   }
   const newest = oldestAndNewestKubectl().at(-1)!.path;
+  // TMPDIR too: a failed `kubectl edit` leaves a copy of the edit there, removed with dataDir.
   const kubectlEnv = (env?: Record<string, string>) => ({
     KUBECONFIG: kubeconfig,
     HOME: dataDir,
+    TMPDIR: dataDir,
     ...env,
   });
   const kubectl: K3sServer["kubectl"] = (args, o = {}) =>
