@@ -3,16 +3,16 @@
  * own), maps (entries), lists (atomic, sets, or maps keyed by fields of their items), scalars, and
  * which structs, maps or lists are atomic (owned and replaced as a whole).
  *
- * Built-in kinds take their shape from the strategic merge metadata of `kube/patch/patch_meta.ts`
- * (a list merged by key is a list map, a merged list without key a set, other lists atomic) plus
- * {@link SSA_FIELDS}. Objects of unknown types are granular structs whose lists are atomic.
- * Custom resources can give an OpenAPI v3 schema ({@link openAPIShape}).
+ * Built-in kinds take their shape from the OpenAPI type registry (`../openapi/`) with its
+ * `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` and `x-kubernetes-map-type`. Custom
+ * resources can give their OpenAPI v3 schema ({@link openAPIShape}); objects of unknown types are
+ * granular structs whose lists are atomic.
  *
  * @module
  */
-import { kindType, lookupField } from "../../../kube/patch/patch_meta.ts";
+import { builtinTypes } from "../openapi/models.ts";
+import { definitionSchema } from "../openapi/schema.ts";
 import type { Json } from "./fieldpath.ts";
-import { type FieldSpec, SSA_FIELDS } from "./schema_data.ts";
 
 export type ListType = "atomic" | "set" | "map";
 
@@ -117,59 +117,57 @@ class StructShape implements Shape {
   }
 }
 
+const BUILTIN_REF = "#/components/schemas/";
+
+/**
+ * Defaults of list-map key fields, which the type registry does not carry (upstream's OpenAPI
+ * has them as `default` of the key property).
+ */
+const KEY_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Json>>>> = {
+  "io.k8s.api.core.v1.ContainerPort": { protocol: "TCP" },
+  "io.k8s.api.core.v1.ServicePort": { protocol: "TCP" },
+};
+
+function builtinSchema(ref: string): OpenAPISchema | undefined {
+  if (!ref.startsWith(BUILTIN_REF)) return undefined;
+  const name = ref.slice(BUILTIN_REF.length);
+  const model = builtinTypes().get(name);
+  if (!model) return undefined;
+  const schema = definitionSchema(name, model, "v3") as OpenAPISchema;
+  const defaults = Object.hasOwn(KEY_DEFAULTS, name) ? KEY_DEFAULTS[name] : undefined;
+  if (defaults && schema.properties) {
+    const properties = { ...schema.properties };
+    for (const [k, v] of Object.entries(defaults)) properties[k] = { ...properties[k], default: v };
+    schema.properties = properties;
+  }
+  return schema;
+}
+
+// Shapes are immutable and built lazily; one per built-in definition is kept.
 const builtins = new Map<string, Shape>();
 
-/** The shape of a built-in struct type (`io.k8s.api.core.v1.PodSpec`). */
-export function builtinShape(type: string): Shape {
-  let s = builtins.get(type);
+/** The shape of a built-in definition (`io.k8s.api.core.v1.PodSpec`), from the type registry. */
+export function builtinShape(definition: string): Shape {
+  let s = builtins.get(definition);
   if (!s) {
-    s = new StructShape(false, (name) => builtinField(type, name), () => true, () => LOOSE);
-    builtins.set(type, s);
+    s = builtinTypes().get(definition)
+      ? openAPIShape({ $ref: BUILTIN_REF + definition }, builtinSchema)
+      : LOOSE;
+    builtins.set(definition, s);
   }
   return s;
 }
 
-function fieldSpec(type: string, name: string): FieldSpec | undefined {
-  const tags = lookupField(type, name);
-  const extra = Object.hasOwn(SSA_FIELDS, type) && Object.hasOwn(SSA_FIELDS[type], name)
-    ? SSA_FIELDS[type][name]
-    : undefined;
-  if (!tags && !extra) return undefined;
-  const spec: { -readonly [K in keyof FieldSpec]: FieldSpec[K] } = {};
-  if (tags?.type) spec.type = tags.type;
-  const strategy = tags?.strategy ?? "";
-  if (strategy.split(",").includes("merge")) {
-    spec.list = tags?.mergeKey ? "map" : "set";
-    if (tags?.mergeKey) spec.keys = [tags.mergeKey];
-  }
-  return { ...spec, ...extra };
-}
-
-function builtinField(type: string, name: string): Shape | undefined {
-  const spec = fieldSpec(type, name);
-  if (!spec) return undefined;
-  const valueShape = spec.type ? builtinShape(spec.type) : LOOSE;
-  if (spec.list) {
-    const item = spec.itemAtomic ? ATOMIC : valueShape;
-    return new ListShape(
-      spec.list,
-      spec.keys ?? NO_KEYS,
-      spec.keyDefaults ?? NO_DEFAULTS,
-      () => item,
-    );
-  }
-  if (spec.atomic) return ATOMIC;
-  if (spec.itemAtomic) return new ListShape("atomic", NO_KEYS, NO_DEFAULTS, () => ATOMIC);
-  return valueShape;
-}
-
 /**
- * The shape of objects of a kind, from `apiVersion` and `kind`: the built-in type's, else
- * {@link LOOSE}.
+ * The shape of objects of a kind, from `apiVersion` and `kind`: the built-in definition's, else
+ * {@link LOOSE} (custom resources until their schema is given).
  */
 export function shapeForKind(apiVersion: string, kind: string): Shape {
-  const type = kindType(`${apiVersion}/${kind}`);
-  return type ? builtinShape(type) : LOOSE;
+  const slash = apiVersion.indexOf("/");
+  const group = slash < 0 ? "" : apiVersion.slice(0, slash);
+  const version = apiVersion.slice(slash + 1);
+  const definition = builtinTypes().kindDefinition(group, version, kind);
+  return definition ? builtinShape(definition) : LOOSE;
 }
 
 /** An OpenAPI v3 schema object, as far as server-side apply reads it. */
@@ -199,13 +197,21 @@ export function openAPIShape(
   resolve: (ref: string) => OpenAPISchema | undefined = () => undefined,
 ): Shape {
   const seen = new Map<OpenAPISchema, Shape>();
+  const refs = new Map<string, OpenAPISchema>();
   const deref = (s: OpenAPISchema): OpenAPISchema => {
+    // A reference may carry its own map type (a granular use of an atomic struct).
+    const mapType = s["x-kubernetes-map-type"];
     for (let i = 0; i < 32; i++) {
-      if (s.$ref) s = resolve(s.$ref) ?? {};
-      else if (!s.type && !s.properties && s.allOf?.length === 1) s = s.allOf[0];
+      if (s.$ref) {
+        const ref = s.$ref;
+        if (!refs.has(ref)) refs.set(ref, resolve(ref) ?? {});
+        s = refs.get(ref)!;
+      } else if (!s.type && !s.properties && s.allOf?.length === 1) s = s.allOf[0];
       else break;
     }
-    return s;
+    return mapType && mapType !== s["x-kubernetes-map-type"]
+      ? { ...s, "x-kubernetes-map-type": mapType }
+      : s;
   };
   const build = (raw: OpenAPISchema): Shape => {
     const s = deref(raw);
