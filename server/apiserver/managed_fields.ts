@@ -23,6 +23,8 @@ export interface RecordOptions {
   /** The apiVersion the client spoke. */
   apiVersion: string;
   subresource?: string;
+  /** The subresource entries are recorded under, when not the store's (`scale`). */
+  entrySubresource?: string;
   /** Set by server-side apply. */
   applied?: AppliedFields;
   /** The object's schema, when known better than from its kind (custom resources). */
@@ -42,7 +44,7 @@ export function recordManagedFields(
     next: obj as Record<string, Json>,
     manager: opts.fieldManager,
     apiVersion: opts.apiVersion,
-    subresource: opts.subresource ?? "",
+    subresource: opts.entrySubresource ?? opts.subresource ?? "",
     now,
     shape: opts.shape ?? shapeForKind(String(obj.apiVersion ?? ""), String(obj.kind ?? "")),
   });

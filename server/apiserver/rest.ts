@@ -258,7 +258,7 @@ async function serveScale(ctx: RequestContext, served: Served, hooks: WriteHooks
   const scale = def.scale!;
   const ns = def.namespaced ? ctx.info.namespace : "";
   const name = ctx.info.name;
-  const wopts = writeOptions(ctx, "");
+  const wopts = { ...writeOptions(ctx, ""), entrySubresource: "scale" };
   const current = await store.get(ns, name);
   switch (ctx.info.verb) {
     case "get":

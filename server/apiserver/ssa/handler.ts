@@ -20,13 +20,14 @@ import { mediaType, readBody } from "../negotiate.ts";
 import type { Served } from "../registry.ts";
 import { apiVersionOf } from "../resource.ts";
 import { respondObject } from "../respond.ts";
-import type { WriteHooks } from "../rest.ts";
+import { checkFields, type WriteHooks } from "../rest.ts";
+import type { SchemaCarrier } from "../openapi/mod.ts";
 import type { WriteOptions } from "../store.ts";
 import type { AppliedFields } from "../managed_fields.ts";
 import { applyConfig } from "./apply.ts";
 import { FieldSet, type Json, path } from "./fieldpath.ts";
 import { managedFieldsDecodeError } from "./managers.ts";
-import { shapeForKind } from "./schema.ts";
+import { type OpenAPISchema, openAPIShape, type Shape, shapeForKind } from "./schema.ts";
 
 /** The content type of an apply patch. */
 export const APPLY_PATCH = "application/apply-patch+yaml";
@@ -151,8 +152,14 @@ function ignoredFields(
   return hasStatus ? FieldSet.of(path("status")) : undefined;
 }
 
+/** The shape of the resource's objects: a custom resource's schema, else the built-in type's. */
+function shapeOf(served: Served, apiVersion: string): Shape {
+  const schema = (served.def as SchemaCarrier).schema;
+  return schema ? openAPIShape(schema as OpenAPISchema) : shapeForKind(apiVersion, served.def.kind);
+}
+
 /** Write options carrying the managed fields an apply computed to the store. */
-type ApplyWriteOptions = WriteOptions & { applied: AppliedFields };
+type ApplyWriteOptions = WriteOptions & { applied: AppliedFields; shape: Shape };
 
 /** Serves an apply patch of `served` (its main resource, or its `status` subresource). */
 export async function serveApply(
@@ -166,11 +173,18 @@ export async function serveApply(
   const manager = checkPatchOptions(ctx.url, true);
   const force = parseForce(ctx.url);
   const config = decodeConfig(await readBody(ctx.req));
+  checkFields(ctx, served, config);
   const ns = def.namespaced ? info.namespace : "";
   const apiVersion = apiVersionOf(info.group, info.version);
-  const shape = shapeForKind(apiVersion, def.kind);
+  const shape = shapeOf(served, apiVersion);
   const applied: AppliedFields = {};
-  const wopts: ApplyWriteOptions = { subresource, fieldManager: manager, apiVersion, applied };
+  const wopts: ApplyWriteOptions = {
+    subresource,
+    fieldManager: manager,
+    apiVersion,
+    applied,
+    shape,
+  };
   const wctx = writeContext(ctx);
   const apply = (live: KubeObject | undefined) => {
     const r = applyConfig({

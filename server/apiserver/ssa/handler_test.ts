@@ -209,3 +209,36 @@ Deno.test("an update with managedFields [{}] stops tracking, as upstream allows"
     await s.close();
   }
 });
+
+Deno.test("a write through /scale is recorded under the scale subresource", async () => {
+  const s = await testServer([...TEST_DEFS, deployments]);
+  try {
+    const d = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "nginx", image: "nginx" }] },
+        },
+      },
+    };
+    await s.call("POST", `${DEPLOY}?fieldManager=creator`, d);
+    const res = await s.call("PATCH", `${DEPLOY}/web/scale?fieldManager=scaler`, {
+      spec: { replicas: 4 },
+    }, { "content-type": "application/merge-patch+json" });
+    assert.equal(res.status, 200);
+    const got = await (await s.call("GET", `${DEPLOY}/web`)).json();
+    const byManager = Object.fromEntries(
+      got.metadata.managedFields.map((e: Any) => [e.manager, e]),
+    );
+    assert.equal(byManager.scaler.subresource, "scale");
+    assert.deepEqual(byManager.scaler.fieldsV1, { "f:spec": { "f:replicas": {} } });
+    assert.equal(byManager.creator.fieldsV1["f:spec"]["f:replicas"], undefined);
+  } finally {
+    await s.close();
+  }
+});
