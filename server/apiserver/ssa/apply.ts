@@ -19,11 +19,10 @@ import {
   STRIPPED_FIELDS,
 } from "./managers.ts";
 import type { Shape } from "./schema.ts";
+import { merge, prune } from "./merge.ts";
 import {
   compare,
   ensureNamedFieldsAreMembers,
-  merge,
-  prune,
   SchemaError,
   toFieldSet,
   validate,

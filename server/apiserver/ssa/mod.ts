@@ -34,12 +34,12 @@ export {
   compare,
   type Comparison,
   ensureNamedFieldsAreMembers,
-  merge,
-  prune,
+  listItemElement,
   SchemaError,
   toFieldSet,
   validate,
 } from "./typed.ts";
+export { merge, prune } from "./merge.ts";
 export {
   capUpdateManagers,
   decodeManagedFields,
