@@ -12,6 +12,7 @@ import {
   type FieldError,
   invalid,
   notFound,
+  OPTIMISTIC_LOCK_MESSAGE,
   StatusError,
 } from "../../../kube/errors.ts";
 import { isJsonObject, type KubeObject } from "../../../kube/meta.ts";
@@ -233,7 +234,12 @@ export async function serveApply(
       }
     }
     try {
+      const wantRv = isJsonObject(config.metadata) ? config.metadata.resourceVersion : undefined;
       const updated = await store.guaranteedUpdate(ns, info.name, wctx, wopts, async (cur) => {
+        // A resourceVersion in the configuration is a precondition, as in an update.
+        if (wantRv && String(wantRv) !== String(cur.rv)) {
+          throw conflict(store.gr, info.name, OPTIMISTIC_LOCK_MESSAGE);
+        }
         const next = apply(cur.obj);
         await hooks.admit(ctx, served, "UPDATE", next, cur.obj);
         return next;

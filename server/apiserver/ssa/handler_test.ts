@@ -242,3 +242,27 @@ Deno.test("a write through /scale is recorded under the scale subresource", asyn
     await s.close();
   }
 });
+
+Deno.test("a resourceVersion in an applied configuration is a precondition", async () => {
+  const s = await testServer();
+  try {
+    const created = await (await s.call(
+      "PATCH",
+      `${CM}/c?fieldManager=ci`,
+      cmYaml({ a: "1" }),
+      APPLY,
+    )).json();
+    const rv = created.metadata.resourceVersion;
+    const stale = cmYaml({ a: "2" }).replace(
+      "name: c",
+      `name: c\n  resourceVersion: "${Number(rv) - 1}"`,
+    );
+    const res = await s.call("PATCH", `${CM}/c?fieldManager=ci`, stale, APPLY);
+    assert.equal(res.status, 409);
+    assert.match((await res.json()).message, /the object has been modified/);
+    const fresh = cmYaml({ a: "2" }).replace("name: c", `name: c\n  resourceVersion: "${rv}"`);
+    assert.equal((await s.call("PATCH", `${CM}/c?fieldManager=ci`, fresh, APPLY)).status, 200);
+  } finally {
+    await s.close();
+  }
+});
