@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serverCommand } from "./commands.ts";
-import { dispatchAgent, dispatchServer, embeddedAgentConfig } from "./dispatch.ts";
+import { dispatchAgent, embeddedAgentConfig } from "./dispatch.ts";
 import { CliError } from "./errors.ts";
 import { loadConfig } from "./load.ts";
 import { fakeFiles } from "./testing.ts";
@@ -30,12 +30,8 @@ Deno.test("embeddedAgentConfig() shares the server's node flags and joins it ove
   assert.equal("httpsListenPort" in agent, false);
 });
 
-Deno.test("dispatchServer() and dispatchAgent() say they are not implemented yet", async () => {
+Deno.test("dispatchAgent() says the agent is not implemented yet", async () => {
   const server = serverConfig([]);
-  await assert.rejects(
-    dispatchServer(server),
-    (e: unknown) => e instanceof CliError && e.kind === "not-implemented",
-  );
   await assert.rejects(
     dispatchAgent(embeddedAgentConfig(server, "t")),
     (e: unknown) => e instanceof CliError && e.kind === "not-implemented",

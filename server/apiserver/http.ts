@@ -105,6 +105,9 @@ async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void
   });
   const warnings = response.headers.get("warning");
   if (warnings) out["warning"] = splitWarnings(warnings);
+  // An HTTP/1.1 request body left unread (refused as too large) would be taken for the next
+  // request on the connection: close it, as Go's server does.
+  if (hasBody && req.httpVersionMajor === 1 && !req.readableEnded) out["connection"] = "close";
   res.writeHead(response.status, out);
   if (!response.body || method === "HEAD") {
     res.end();

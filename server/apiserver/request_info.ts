@@ -81,11 +81,14 @@ export function requestInfo(method: string, url: URL): RequestInfo {
     info.isResourceRequest = parts.length === 3;
   }
 
-  if (!info.name && info.verb === "get") {
-    const watch = url.searchParams.get("watch");
-    info.verb = watch === "true" || watch === "1" ? "watch" : "list";
-  }
-  if (info.verb === "get" && (url.searchParams.get("watch") === "true")) info.verb = "watch";
+  const watch = parseBool(url.searchParams.get("watch"));
+  if (!info.name && info.verb === "get") info.verb = watch ? "watch" : "list";
+  if (info.verb === "get" && watch) info.verb = "watch";
   if (!info.name && info.verb === "delete") info.verb = "deletecollection";
   return info;
+}
+
+/** Go's strconv.ParseBool truths, as upstream reads `?watch=` (clients send `True`, `1`, ...). */
+export function parseBool(value: string | null): boolean {
+  return value !== null && ["1", "t", "T", "true", "TRUE", "True"].includes(value);
 }

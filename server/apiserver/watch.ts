@@ -9,6 +9,7 @@ import { badRequest, gone } from "../../kube/errors.ts";
 import type { RequestContext } from "./context.ts";
 import { objectFilter } from "./list_options.ts";
 import { negotiate } from "./negotiate.ts";
+import { parseBool } from "./request_info.ts";
 import type { Served } from "./registry.ts";
 import { apiVersionOf } from "./resource.ts";
 import { partialMetadata, toTable } from "./table.ts";
@@ -38,8 +39,8 @@ export async function serveWatch(
     if (!Number.isFinite(n) || n < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutText}`);
     timeoutSeconds = n;
   }
-  const bookmarks = q.get("allowWatchBookmarks") === "true";
-  const sendInitial = q.get("sendInitialEvents") === "true";
+  const bookmarks = parseBool(q.get("allowWatchBookmarks"));
+  const sendInitial = parseBool(q.get("sendInitialEvents"));
   if (sendInitial && q.get("resourceVersionMatch") !== "NotOlderThan") {
     throw badRequest(
       "sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan",
