@@ -308,10 +308,9 @@ export class Store {
       const next = await mutate(current);
       const old = current.obj;
       const out = await this.#prepareUpdate(namespace, next, old, ctx, opts);
-      if (deepEqualExcept(out, old, ["resourceVersion", "managedFields"])) {
-        return current;
-      }
       recordManagedFields(out, old, opts, ctx.now);
+      // Ownership changes alone (a second applier, a managedFields reset) are writes too.
+      if (deepEqualExcept(out, old, ["resourceVersion"])) return current;
       const nm = out.metadata as ObjectMeta;
       if (ctx.dryRun) return cachedObject(key, out, current.rv);
       if (nm.deletionTimestamp && !nm.finalizers?.length && nm.deletionGracePeriodSeconds === 0) {
