@@ -1,0 +1,169 @@
+/**
+ * {@link SharedInformer}: one reflector feeding one indexed {@link Cache}, shared by any number
+ * of event handlers. Handlers run synchronously, in order, for every change, and should only
+ * enqueue keys; a relist turns into the adds, updates and deletes that bring each handler from
+ * what it saw to what the server has.
+ *
+ * @module
+ */
+import type { KubeObject } from "../meta.ts";
+import { Cache, type IndexFunc, keyOf } from "./cache.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { type ListerWatcher, Reflector, type ReflectorStore } from "./reflector.ts";
+
+/** Callbacks for changes; each is optional. */
+export interface EventHandlers<T extends KubeObject> {
+  /** `initial` is true for objects of the first list (or of replay to a late handler). */
+  add?(obj: T, initial: boolean): void;
+  update?(oldObj: T, newObj: T): void;
+  /**
+   * `finalStateUnknown` is true when a relist found the object gone: `obj` is the last state
+   * this informer saw, not the state at deletion.
+   */
+  delete?(obj: T, finalStateUnknown: boolean): void;
+}
+
+/** Options of {@linkcode SharedInformer}. */
+export interface SharedInformerOptions<T extends KubeObject> {
+  /** For log lines, e.g. `pods`. */
+  name: string;
+  listerWatcher: ListerWatcher<T>;
+  indexers?: Record<string, IndexFunc<T>>;
+  clock?: Clock;
+  log?: Logger;
+  /** Start with a `sendInitialEvents` watch instead of a list. */
+  useWatchList?: boolean;
+  /** Page size of lists (default 500). */
+  pageSize?: number;
+}
+
+/** A list+watch cache of one resource with change handlers. */
+export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
+  readonly name: string;
+  readonly store = new Cache<T>();
+  readonly #handlers = new Set<EventHandlers<T>>();
+  readonly #reflector: Reflector<T>;
+  readonly #log: Logger;
+  #synced = false;
+  #syncWaiters: (() => void)[] = [];
+  #running: Promise<void> | null = null;
+
+  constructor(options: SharedInformerOptions<T>) {
+    this.name = options.name;
+    this.#log = options.log ?? silentLogger;
+    for (const [n, fn] of Object.entries(options.indexers ?? {})) this.store.addIndexer(n, fn);
+    this.#reflector = new Reflector({
+      name: options.name,
+      listerWatcher: options.listerWatcher,
+      store: this,
+      clock: options.clock ?? realClock,
+      log: this.#log,
+      useWatchList: options.useWatchList,
+      pageSize: options.pageSize,
+    });
+  }
+
+  /** Adds handlers; once synced, the new handler first gets an add for every cached object. */
+  addEventHandler(handlers: EventHandlers<T>): () => void {
+    this.#handlers.add(handlers);
+    if (this.#synced && handlers.add) {
+      for (const obj of this.store.values()) this.#call(() => handlers.add!(obj, true));
+    }
+    return () => this.#handlers.delete(handlers);
+  }
+
+  /** Adds an index to the cache (before or after start). */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    this.store.addIndexer(name, fn);
+  }
+
+  /** True once the first list has been delivered. */
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  /** Resolves true once synced, false if `signal` aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.#synced) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#syncWaiters.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(true);
+      });
+    });
+  }
+
+  /** The resourceVersion the cache is current to. */
+  get lastSyncResourceVersion(): string {
+    return this.#reflector.lastSyncResourceVersion;
+  }
+
+  /** Full lists made so far (1 + relists). */
+  get listCount(): number {
+    return this.#reflector.listCount;
+  }
+
+  /** Runs the reflector until `signal` aborts; a second call returns the first run. */
+  run(signal: AbortSignal): Promise<void> {
+    this.#running ??= this.#reflector.run(signal);
+    return this.#running;
+  }
+
+  // ReflectorStore: called by the reflector only.
+
+  replace(items: T[], _resourceVersion: string): void {
+    const seen = new Set<string>();
+    const initial = !this.#synced;
+    for (const obj of items) {
+      const key = keyOf(obj);
+      seen.add(key);
+      const old = this.store.put(obj);
+      if (!old) this.#emit((h) => h.add?.(obj, initial));
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+        this.#emit((h) => h.update?.(old, obj));
+      }
+    }
+    for (const key of [...this.store.keys()]) {
+      if (seen.has(key)) continue;
+      const old = this.store.remove(key)!;
+      this.#emit((h) => h.delete?.(old, true));
+    }
+    if (!this.#synced) {
+      this.#synced = true;
+      const waiters = this.#syncWaiters;
+      this.#syncWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  add(obj: T): void {
+    const old = this.store.put(obj);
+    if (old) this.#emit((h) => h.update?.(old, obj));
+    else this.#emit((h) => h.add?.(obj, false));
+  }
+
+  update(obj: T): void {
+    this.add(obj);
+  }
+
+  delete(obj: T): void {
+    this.store.remove(keyOf(obj));
+    this.#emit((h) => h.delete?.(obj, false));
+  }
+
+  #emit(fn: (h: EventHandlers<T>) => void): void {
+    for (const h of this.#handlers) this.#call(() => fn(h));
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error(`${this.name}: an event handler failed: ${(err as Error).stack ?? err}`);
+    }
+  }
+}
