@@ -21,6 +21,7 @@ import { healthRoutes, versionRoute } from "./apiserver/health.ts";
 import { listen, type Listener } from "./apiserver/http.ts";
 import { openApiRoutes } from "./apiserver/openapi/mod.ts";
 import { Registry } from "./apiserver/registry.ts";
+import { CrdController } from "./apiserver/resources/apiextensions/mod.ts";
 import { builtinResources } from "./apiserver/resources/mod.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
@@ -87,6 +88,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   }
   for (const def of rbac.resources()) registry.add(def);
   await rbac.start(registry);
+  const crds = new CrdController({
+    registry,
+    onError: (name, err) => console.error(`crd controller: ${name}: ${err.message}`),
+  });
+  await crds.start();
 
   const advertise = config.advertiseAddress ?? nodeIps[0];
   const port = config.httpsListenPort;
@@ -165,6 +171,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     backend,
     async stop() {
       await listener.close();
+      crds.stop();
       rbac.stop();
       await cacher.close();
       await backend.close();

@@ -47,6 +47,20 @@ export interface Strategy {
   afterUpdate?(obj: KubeObject, old: KubeObject): void | Promise<void>;
   /** Called when an update failed after prepareForUpdate ran (release what it claimed). */
   updateFailed?(obj: KubeObject, old: KubeObject): void | Promise<void>;
+  /**
+   * Called on a copy of the object when a delete is asked for and it is not yet being deleted,
+   * before the store chooses between deleting at once and marking it: it may add finalizers and
+   * conditions (a CustomResourceDefinition adds its cleanup finalizer).
+   */
+  prepareForDelete?(obj: KubeObject, ctx: WriteContext): void;
+  /** A `/status` write, after the new status was taken over (custom resources prune and default it). */
+  prepareForStatusUpdate?(
+    obj: KubeObject,
+    old: KubeObject,
+    ctx: WriteContext,
+  ): void | Promise<void>;
+  /** Field errors for a `/status` write; the main resource's validate hooks do not run for it. */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject, ctx: WriteContext): FieldError[];
   /** Called after the object is gone from storage (release allocated IPs or ports). */
   afterDelete?(obj: KubeObject): void | Promise<void>;
   /** Warnings returned to the client for this object. */

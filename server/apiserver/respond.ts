@@ -44,13 +44,30 @@ function includeObject(ctx: RequestContext): IncludeObject {
   return v === "None" || v === "Object" ? v : "Metadata";
 }
 
+/**
+ * The object as the version the client asked for shows it. A resource served in several versions
+ * (custom resources, conversion `None`) stores its objects in one of them; only `apiVersion`
+ * differs, so only objects stored under another version are copied.
+ */
+export function inRequestedVersion(
+  ctx: RequestContext,
+  def: ResourceDef,
+  item: CachedObject,
+): CachedObject {
+  const apiVersion = apiVersionOf(def.group, ctx.info.version || def.versions[0]);
+  if (item.obj.apiVersion === apiVersion || item.obj.apiVersion === undefined) return item;
+  const obj = { ...item.obj, apiVersion };
+  return { ...item, obj, json: JSON.stringify(obj) };
+}
+
 /** One object, in whatever form the client accepts. */
 export function respondObject(
   ctx: RequestContext,
   def: ResourceDef,
-  item: CachedObject,
+  stored: CachedObject,
   status = 200,
 ): Response {
+  const item = inRequestedVersion(ctx, def, stored);
   const wanted = negotiate(ctx.req.headers.get("accept"));
   if (wanted.as?.kind === "Table") {
     const table = toTable(def, [item.obj], {
@@ -74,9 +91,10 @@ export function respondObject(
 export function respondList(
   ctx: RequestContext,
   def: ResourceDef,
-  items: CachedObject[],
+  stored: CachedObject[],
   listMeta: { resourceVersion: string; continue?: string },
 ): Response {
+  const items = stored.map((i) => inRequestedVersion(ctx, def, i));
   const wanted = negotiate(ctx.req.headers.get("accept"));
   if (wanted.as?.kind === "Table") {
     const table = toTable(def, items.map((i) => i.obj), {

@@ -365,6 +365,7 @@ export class Store {
       delete meta.deletionGracePeriodSeconds;
     }
     if (opts.subresource !== "status") await this.def.strategy?.prepareForUpdate?.(obj, old, ctx);
+    else await this.def.strategy?.prepareForStatusUpdate?.(obj, old, ctx);
     if (this.def.generation && opts.subresource !== "status") {
       if (!deepEqualExcept(obj, old, [], ["metadata", "status"])) {
         meta.generation = (om.generation ?? 0) + 1;
@@ -374,7 +375,7 @@ export class Store {
     if (opts.subresource !== "status") {
       errs.push(...(this.def.strategy?.validate?.(obj, ctx) ?? []));
       errs.push(...(this.def.strategy?.validateUpdate?.(obj, old, ctx) ?? []));
-    }
+    } else errs.push(...(this.def.strategy?.validateStatusUpdate?.(obj, old, ctx) ?? []));
     if (errs.length) {
       if (opts.subresource !== "status") await this.def.strategy?.updateFailed?.(obj, old);
       throw invalid(this.def.kind, this.def.group, meta.name ?? "", errs);
@@ -400,6 +401,7 @@ export class Store {
       checkPreconditions(this.def, name, meta, current.rv, opts.preconditions);
       const obj = deepClone(current.obj);
       const m = obj.metadata as ObjectMeta;
+      if (!m.deletionTimestamp) this.def.strategy?.prepareForDelete?.(obj, ctx);
       const finalizers = new Set(m.finalizers ?? []);
       const policy = opts.propagationPolicy;
       if (policy === "Orphan") finalizers.add("orphan");

@@ -12,6 +12,7 @@ import { negotiate } from "./negotiate.ts";
 import { parseBool } from "./request_info.ts";
 import type { Served } from "./registry.ts";
 import { apiVersionOf } from "./resource.ts";
+import { inRequestedVersion } from "./respond.ts";
 import { partialMetadata, toTable } from "./table.ts";
 import { type CachedObject, type EventType, TooOldError } from "./watch_cache.ts";
 
@@ -75,7 +76,7 @@ export async function serveWatch(
     if (wanted.as) {
       return JSON.stringify({ type, object: partialMetadata(item!.obj, wanted.as.version) }) + "\n";
     }
-    return `{"type":"${type}","object":${item!.json}}\n`;
+    return `{"type":"${type}","object":${inRequestedVersion(ctx, def, item!).json}}\n`;
   };
 
   let controller!: ReadableStreamDefaultController<Uint8Array>;
