@@ -13,7 +13,7 @@ import type { Backend } from "../datastore/backend.ts";
 import { openBackend } from "../datastore/mod.ts";
 import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
 import { K3S_VERSION } from "../kube/version.ts";
-import { namespaceLifecycle } from "./apiserver/admission/namespace_lifecycle.ts";
+import { admissionPlugins } from "./apiserver/admission/mod.ts";
 import { ApiServer } from "./apiserver/app.ts";
 import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
@@ -101,7 +101,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     registry,
     authenticators: [],
     authorizer: rbac.authorizer,
-    admission: [namespaceLifecycle(registry)],
+    admission: admissionPlugins(registry),
     routes: [
       versionRoute(),
       ...openApiRoutes(registry),

@@ -1,0 +1,46 @@
+/**
+ * The admission chain of the API server, in upstream's order (kube-apiserver's
+ * `AllOrderedPlugins`, the plugins K3s enables): NamespaceLifecycle, LimitRanger,
+ * ServiceAccount, PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook,
+ * ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs before any validating
+ * one. A first step gives pods the defaults upstream applies while decoding, before admission.
+ *
+ * @module
+ */
+import type { AdmissionPlugin } from "../app.ts";
+import type { Registry } from "../registry.ts";
+import { defaultTolerationSeconds } from "./default_toleration_seconds.ts";
+import { limitRanger } from "./limit_ranger.ts";
+import { namespaceLifecycle } from "./namespace_lifecycle.ts";
+import { podDefaults } from "./pod_defaults.ts";
+import { podSecurity, type PodSecurityOptions } from "./pod_security.ts";
+import { priority } from "./priority.ts";
+import { resourceQuota } from "./resource_quota.ts";
+import { serviceAccount, type ServiceAccountOptions } from "./service_account.ts";
+import { mutatingWebhook, validatingWebhook } from "./webhook.ts";
+
+export { auditAnnotations } from "./attributes.ts";
+
+export interface AdmissionOptions {
+  podSecurity?: PodSecurityOptions;
+  serviceAccount?: ServiceAccountOptions;
+}
+
+/** The plugins `k3s server` runs. */
+export function admissionPlugins(
+  registry: Registry,
+  opts: AdmissionOptions = {},
+): AdmissionPlugin[] {
+  return [
+    podDefaults(),
+    namespaceLifecycle(registry),
+    limitRanger(registry),
+    serviceAccount(registry, opts.serviceAccount),
+    podSecurity(registry, opts.podSecurity),
+    priority(registry),
+    defaultTolerationSeconds(),
+    mutatingWebhook(registry),
+    validatingWebhook(registry),
+    resourceQuota(registry),
+  ];
+}
