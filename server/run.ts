@@ -101,7 +101,9 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     registry,
     authenticators: [],
     authorizer: rbac.authorizer,
-    admission: admissionPlugins(registry),
+    // No controller creates each namespace's `default` service account yet: until one runs
+    // here, pods using it are admitted without it.
+    admission: admissionPlugins(registry, { serviceAccount: { allowMissingDefault: true } }),
     routes: [
       versionRoute(),
       ...openApiRoutes(registry),

@@ -114,3 +114,23 @@ Deno.test("ServiceAccount admission waits for a default account created just aft
     await s.close();
   }
 });
+
+Deno.test("ServiceAccount admission may admit a missing default account when told to", async () => {
+  const s = await admissionTestServer({ serviceAccount: { allowMissingDefault: true } });
+  try {
+    await s.ok("POST", "/api/v1/namespaces", { metadata: { name: "bare" } });
+    const created = await s.ok("POST", "/api/v1/namespaces/bare/pods", pod("p")) as any;
+    assert.equal(created.spec.serviceAccountName, "default");
+    assert.ok(created.spec.volumes[0].name.startsWith("kube-api-access-"));
+    const named = await s.call(
+      "POST",
+      "/api/v1/namespaces/bare/pods",
+      pod("q", {
+        serviceAccountName: "builder",
+      }),
+    );
+    assert.equal(named.status, 403);
+  } finally {
+    await s.close();
+  }
+});
