@@ -151,7 +151,7 @@ function checkNode(
   for (const rule of rules) {
     if (typeof rule?.rule !== "string") continue;
     const transition = usesOldSelf(rule.rule);
-    if (transition ? old === undefined : transitionsOnly) continue;
+    if (transition ? old === undefined || !transitionsOnly : transitionsOnly) continue;
     const program = compile(rule.rule);
     if (typeof program === "string") {
       errs.push(ruleError(path, s, rule, program));

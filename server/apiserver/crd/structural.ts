@@ -782,10 +782,9 @@ function defaultErrors(s: JSONSchemaProps, path: string, resourceRoot: boolean):
     }
     for (const e of validateValue(s.default, s, "")) {
       const field = e.field === "." ? p : `${p}.${e.field}`;
-      const detail = e.detail?.replace(/^\. in body/, `${p} in body`).replace(
-        /^(\S+) in body/,
-        (_m, f: string) => `${f === "." ? p : p + "." + f} in body`,
-      );
+      const detail = e.detail?.startsWith(`${e.field} in body`)
+        ? field + e.detail.slice(e.field.length)
+        : e.detail;
       errs.push({ ...e, field, detail });
     }
   }
