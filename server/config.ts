@@ -24,6 +24,8 @@ export interface ServerRunConfig {
   readonly writeKubeconfig?: string;
   readonly writeKubeconfigMode?: string;
   readonly disableAgent: boolean;
+  /** `--disable-scheduler`: do not run the default scheduler. */
+  readonly disableScheduler?: boolean;
   readonly nodeName?: string;
   readonly nodeIp?: readonly string[];
   readonly debug: boolean;

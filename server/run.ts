@@ -26,6 +26,7 @@ import { builtinResources } from "./apiserver/resources/mod.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
+import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorRoutes } from "./supervisor/routes.ts";
 
@@ -145,6 +146,14 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     );
   }
   ready = true;
+  // The scheduler is a client like any other, with its own identity and RBAC.
+  const scheduler: RunningScheduler | null = config.disableScheduler ? null : startScheduler({
+    server: `https://127.0.0.1:${listener.port}`,
+    caPem: pki.serverCa.certPem,
+    certPem: pki.clients.scheduler.certPem,
+    keyPem: pki.clients.scheduler.keyPem,
+    debug: config.debug,
+  });
 
   const kubeconfigPath = config.writeKubeconfig ?? "/etc/rancher/k3s/k3s.yaml";
   await writeKubeconfig(
@@ -172,6 +181,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     apiServer,
     backend,
     async stop() {
+      await scheduler?.stop();
       await listener.close();
       crds.stop();
       rbac.stop();
