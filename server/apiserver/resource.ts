@@ -128,6 +128,14 @@ export interface ResourceDef {
   virtualCreate?(obj: KubeObject, ctx: WriteContext): Promise<KubeObject>;
   /** Extra subresources (e.g. pods/binding, pods/eviction) served by handlers elsewhere. */
   extraSubresources?: SubresourceDef[];
+  /**
+   * Converts an object between the served versions when they differ in more than `apiVersion`
+   * (autoscaling/v1 and v2). `obj.apiVersion` says which version it is in; the result is in
+   * `toVersion`, one of `versions`. Objects are stored in `versions[0]`: request bodies are
+   * converted to it, responses and watch events back to the version the client asked for.
+   * `obj` may be changed or reused.
+   */
+  convert?(obj: KubeObject, toVersion: string): KubeObject;
 }
 
 /** A subresource beyond status and scale, as discovery lists it. */

@@ -6,7 +6,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import { internalError, StatusError } from "../../kube/errors.ts";
-import type { KubeObject } from "../../kube/meta.ts";
+import { deepClone, type KubeObject } from "../../kube/meta.ts";
 import type { RequestContext } from "./context.ts";
 import { negotiate, type Wanted } from "./negotiate.ts";
 import { apiVersionOf, type ResourceDef } from "./resource.ts";
@@ -46,17 +46,19 @@ function includeObject(ctx: RequestContext): IncludeObject {
 
 /**
  * The object as the version the client asked for shows it. A resource served in several versions
- * (custom resources, conversion `None`) stores its objects in one of them; only `apiVersion`
- * differs, so only objects stored under another version are copied.
+ * stores its objects in one of them: with a `convert` hook the object is converted; otherwise
+ * (custom resources, conversion `None`) only `apiVersion` differs. Objects already in the asked
+ * version are returned as they are.
  */
 export function inRequestedVersion(
   ctx: RequestContext,
   def: ResourceDef,
   item: CachedObject,
 ): CachedObject {
-  const apiVersion = apiVersionOf(def.group, ctx.info.version || def.versions[0]);
+  const version = ctx.info.version || def.versions[0];
+  const apiVersion = apiVersionOf(def.group, version);
   if (item.obj.apiVersion === apiVersion || item.obj.apiVersion === undefined) return item;
-  const obj = { ...item.obj, apiVersion };
+  const obj = def.convert ? def.convert(deepClone(item.obj), version) : { ...item.obj, apiVersion };
   return { ...item, obj, json: JSON.stringify(obj) };
 }
 
@@ -70,7 +72,8 @@ export function respondObject(
   const item = inRequestedVersion(ctx, def, stored);
   const wanted = negotiate(ctx.req.headers.get("accept"));
   if (wanted.as?.kind === "Table") {
-    const table = toTable(def, [item.obj], {
+    // Columns read the stored shape; a converted copy differs in more than apiVersion.
+    const table = toTable(def, [def.convert ? stored.obj : item.obj], {
       version: wanted.as.version,
       include: includeObject(ctx),
       listMeta: { resourceVersion: String(item.rv) },
@@ -97,7 +100,7 @@ export function respondList(
   const items = stored.map((i) => inRequestedVersion(ctx, def, i));
   const wanted = negotiate(ctx.req.headers.get("accept"));
   if (wanted.as?.kind === "Table") {
-    const table = toTable(def, items.map((i) => i.obj), {
+    const table = toTable(def, (def.convert ? stored : items).map((i) => i.obj), {
       version: wanted.as.version,
       include: includeObject(ctx),
       listMeta,

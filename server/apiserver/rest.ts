@@ -13,7 +13,7 @@ import { decodeObject, readBody } from "./negotiate.ts";
 import { checkFieldValidation, type SchemaCarrier } from "./openapi/mod.ts";
 import { applyPatch } from "./patch.ts";
 import type { Served } from "./registry.ts";
-import { apiVersionOf, DEFAULT_VERBS } from "./resource.ts";
+import { apiVersionOf, DEFAULT_VERBS, type ResourceDef } from "./resource.ts";
 import { respondList, respondObject, respondValue, successStatus } from "./respond.ts";
 import { fromScale, toScale } from "./scale.ts";
 import type { DeleteOptions, WriteOptions } from "./store.ts";
@@ -93,7 +93,10 @@ export async function serveResource(
     }
     case "patch": {
       const type = ctx.req.headers.get("content-type");
-      if (isApplyPatch(type)) return await serveApply(ctx, served, hooks, "");
+      if (isApplyPatch(type)) {
+        refuseConvertedApply(ctx, def);
+        return await serveApply(ctx, served, hooks, "");
+      }
       checkPatchOptions(ctx.url, false);
       const patch = await readBody(ctx.req);
       const patched = await store.guaranteedUpdate(
@@ -102,9 +105,10 @@ export async function serveResource(
         writeContext(ctx),
         wopts,
         async (current) => {
-          const next = applyPatch(def, deepClone(current.obj), patch, type);
-          checkFields(ctx, served, next);
-          checkManagedFieldsDecodable(next, def.kind, info.version, true);
+          const patched = applyPatch(def, inClientVersion(ctx, def, current.obj), patch, type);
+          checkFields(ctx, served, patched);
+          checkManagedFieldsDecodable(patched, def.kind, info.version, true);
+          const next = inStorageVersion(ctx, def, patched);
           await hooks.admit(ctx, served, "UPDATE", next, current.obj);
           return next;
         },
@@ -153,7 +157,40 @@ async function readObject(ctx: RequestContext, served: Served): Promise<KubeObje
   checkTypeMeta(obj, served, ctx.info.group, ctx.info.version);
   checkFields(ctx, served, obj);
   checkManagedFieldsDecodable(obj, served.def.kind, ctx.info.version);
-  return obj as KubeObject;
+  return inStorageVersion(ctx, served.def, obj as KubeObject);
+}
+
+/** Whether the client's version is one the resource converts from (see `ResourceDef.convert`). */
+function converts(ctx: RequestContext, def: ResourceDef): boolean {
+  return !!def.convert && !!ctx.info.version && ctx.info.version !== def.versions[0];
+}
+
+/** An object in the client's version as the resource stores it. */
+function inStorageVersion(ctx: RequestContext, def: ResourceDef, obj: KubeObject): KubeObject {
+  if (!converts(ctx, def)) return obj;
+  obj.apiVersion ??= apiVersionOf(def.group, ctx.info.version);
+  return def.convert!(obj, def.versions[0]);
+}
+
+/** A copy of a stored object in the client's version. */
+function inClientVersion(ctx: RequestContext, def: ResourceDef, obj: KubeObject): KubeObject {
+  const copy = deepClone(obj);
+  return converts(ctx, def) ? def.convert!(copy, ctx.info.version) : copy;
+}
+
+/**
+ * Server-side apply merges field sets of the stored version; an applied configuration in a
+ * version that needs converting is refused rather than merged into the wrong shape.
+ */
+function refuseConvertedApply(ctx: RequestContext, def: ResourceDef): void {
+  if (!converts(ctx, def)) return;
+  throw new StatusError(
+    415,
+    "UnsupportedMediaType",
+    `server-side apply is not supported for ${def.plural}.${def.group}/${ctx.info.version}: apply in ${
+      def.versions[0]
+    }`,
+  );
 }
 
 export function checkTypeMeta(
@@ -232,7 +269,10 @@ async function serveStatus(ctx: RequestContext, served: Served, hooks: WriteHook
     }
     case "patch": {
       const type = ctx.req.headers.get("content-type");
-      if (isApplyPatch(type)) return await serveApply(ctx, served, hooks, "status");
+      if (isApplyPatch(type)) {
+        refuseConvertedApply(ctx, def);
+        return await serveApply(ctx, served, hooks, "status");
+      }
       checkPatchOptions(ctx.url, false);
       const patch = await readBody(ctx.req);
       const patched = await store.guaranteedUpdate(
@@ -241,8 +281,9 @@ async function serveStatus(ctx: RequestContext, served: Served, hooks: WriteHook
         writeContext(ctx),
         wopts,
         async (current) => {
-          const next = applyPatch(def, deepClone(current.obj), patch, type);
-          checkFields(ctx, served, next);
+          const patched = applyPatch(def, inClientVersion(ctx, def, current.obj), patch, type);
+          checkFields(ctx, served, patched);
+          const next = inStorageVersion(ctx, def, patched);
           await hooks.admit(ctx, served, "UPDATE", next, current.obj);
           return next;
         },

@@ -217,8 +217,9 @@ export class Store {
     return cache.watch({ fromRv: rv, filter: nsFilter, sink });
   }
 
-  /** Creates an object; `obj` is the decoded request body (it is changed in place). */
-  async create(namespace: string, obj: KubeObject, ctx: WriteContext, opts: WriteOptions) {
+  /** Creates an object; `input` is the decoded request body (changed in place unless converted). */
+  async create(namespace: string, input: KubeObject, ctx: WriteContext, opts: WriteOptions) {
+    const obj = this.#storable(input);
     const meta = this.#prepareMeta(namespace, obj);
     const hasGenerate = !meta.name && !!meta.generateName;
     for (let attempt = 0;; attempt++) {
@@ -305,7 +306,7 @@ export class Store {
     const key = this.key(namespace, name);
     for (let attempt = 0;; attempt++) {
       const current = await this.get(namespace, name);
-      const next = await mutate(current);
+      const next = this.#storable(await mutate(current));
       const old = current.obj;
       const out = await this.#prepareUpdate(namespace, next, old, ctx, opts);
       recordManagedFields(out, old, opts, ctx.now);
@@ -461,6 +462,14 @@ export class Store {
       }
     }
     return { items, rv: listed.rv };
+  }
+
+  /** An object written in another served version, converted to the stored one (`def.convert`). */
+  #storable(obj: KubeObject): KubeObject {
+    const { convert, group, versions } = this.def;
+    if (!convert || typeof obj.apiVersion !== "string") return obj;
+    const from = versions.find((v) => apiVersionOf(group, v) === obj.apiVersion);
+    return from && from !== versions[0] ? convert(obj, versions[0]) : obj;
   }
 
   /** Checks namespace and type fields of an incoming object and returns its metadata. */
