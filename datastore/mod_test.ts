@@ -42,3 +42,29 @@ Deno.test("redact() hides only the password of an endpoint", () => {
   assert.equal(redact("postgres://u:p@h:5432/db"), "postgres://u:***@h:5432/db");
   assert.equal(redact("https://h:2379"), "https://h:2379");
 });
+
+Deno.test("importing the datastore loads no gRPC: the etcd client is imported by start()", async () => {
+  const mod = new URL("./mod.ts", import.meta.url);
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", mod.pathname],
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  const graph: {
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  } = JSON.parse(new TextDecoder().decode(stdout));
+  const modules = new Map(graph.modules.map((m) => [m.specifier, m]));
+  // Every module a plain import of mod.ts evaluates: static code imports, transitively.
+  const loaded = new Set([mod.href]);
+  for (const specifier of loaded) {
+    for (const dependency of modules.get(specifier)?.dependencies ?? []) {
+      if (dependency.code && !dependency.isDynamic) loaded.add(dependency.code.specifier);
+    }
+  }
+  const npm = [...loaded].filter((specifier) => specifier.startsWith("npm:"));
+  assert.deepEqual(npm.filter((s) => /grpc|protobufjs|etcd3/.test(s)), []);
+  const client = new URL("./etcd/client.ts", import.meta.url).href;
+  assert.ok(modules.has(client) && !loaded.has(client), "client.ts is only imported dynamically");
+});

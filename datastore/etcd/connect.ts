@@ -7,14 +7,16 @@
  * (default 60 s) or `signal` aborts. Then it fails with a {@link DatastoreUnavailableError} that
  * names the endpoint and the last error. `onRetry` sees each failed attempt (for a log line).
  *
+ * The gRPC client is imported here, on the first connect, so that a server on another datastore
+ * never loads grpc-js or protobufjs.
+ *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Etcd3 } from "etcd3";
 import { DatastoreUnavailableError } from "../backend.ts";
+import type { EtcdClient } from "./client.ts";
 import { parseEtcdEndpoint, readCredentials, type TlsFiles } from "./endpoint.ts";
-import { newEtcdClient } from "./ip_server_names.ts";
 
 export interface ConnectOptions extends TlsFiles {
   /** `http(s)://host:2379[,host2:2379]`. */
@@ -30,10 +32,9 @@ export interface ConnectOptions extends TlsFiles {
 }
 
 const FIRST_KEY = Buffer.from([0]);
-const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 
 /** Connects to etcd, retrying as described above. */
-export async function connect(options: ConnectOptions): Promise<Etcd3> {
+export async function connect(options: ConnectOptions): Promise<EtcdClient> {
   let endpoint;
   try {
     endpoint = parseEtcdEndpoint(options.endpoint);
@@ -41,27 +42,20 @@ export async function connect(options: ConnectOptions): Promise<Etcd3> {
     throw new DatastoreUnavailableError((error as Error).message, { cause: error });
   }
   const credentials = await readCredentials(endpoint, options);
-  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const { EtcdClient } = await import("./client.ts");
   const started = Date.now();
   const deadline = started + (options.startTimeoutMs ?? 60_000);
   let delay = 250;
   for (let attempt = 1;; attempt++) {
-    const client = newEtcdClient({
+    // A new client each time: a failed one waits out grpc's reconnect backoff.
+    const client = new EtcdClient({
       hosts: endpoint.hosts,
       credentials,
-      // Lists and watch batches of big objects exceed grpc's 4 MiB default.
-      grpcOptions: {
-        "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-        "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-      },
-      defaultCallOptions: (context) =>
-        context.isStream ? {} : { deadline: Date.now() + requestTimeout },
+      requestTimeoutMs: options.requestTimeoutMs,
     });
     try {
       const timeout = Math.max(Math.min(5_000, deadline - Date.now()), 1_000);
-      await client.kv.range({ key: FIRST_KEY, count_only: true }, {
-        deadline: Date.now() + timeout,
-      });
+      await client.range({ key: FIRST_KEY, countOnly: true }, Date.now() + timeout);
       return client;
     } catch (error) {
       client.close();

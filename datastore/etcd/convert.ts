@@ -3,9 +3,17 @@
  *
  * @module
  */
-import type { IEvent, IKeyValue } from "etcd3";
 import type { KeyValue, WatchEvent } from "../backend.ts";
 import type { LeaseTtls } from "./lease_ttls.ts";
+import {
+  decimal,
+  type Event,
+  EVENT_DELETE,
+  int,
+  type KeyValue as EtcdKeyValue,
+} from "./messages.ts";
+
+const DECODER = new TextDecoder();
 
 export class Converter {
   #leases: LeaseTtls;
@@ -15,14 +23,14 @@ export class Converter {
   }
 
   /** Our KeyValues for etcd's, skipping absent ones. */
-  async kvs(raw: Array<IKeyValue | null | undefined>): Promise<KeyValue[]> {
-    const present = raw.filter((kv): kv is IKeyValue => Boolean(kv));
-    const ttls = await this.#leases.ttls(present.map((kv) => kv.lease));
+  async kvs(raw: Array<EtcdKeyValue | null | undefined>): Promise<KeyValue[]> {
+    const present = raw.filter((kv): kv is EtcdKeyValue => Boolean(kv));
+    const ttls = await this.#leases.ttls(present.map((kv) => decimal(kv.lease)));
     return present.map((kv, i) => ({
-      key: kv.key.toString(),
+      key: DECODER.decode(kv.key),
       value: new Uint8Array(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength),
-      createRevision: Number(kv.create_revision),
-      modRevision: Number(kv.mod_revision),
+      createRevision: int(kv.createRevision),
+      modRevision: int(kv.modRevision),
       lease: ttls[i],
     }));
   }
@@ -32,13 +40,13 @@ export class Converter {
    * value (from `prev_kv`) with the delete's revision. A put whose create and mod revisions
    * match is a create.
    */
-  async events(events: IEvent[]): Promise<WatchEvent[]> {
+  async events(events: Event[]): Promise<WatchEvent[]> {
     const kvs = await this.kvs(events.map((event) => event.kv));
-    const prevs = await this.kvs(events.map((event) => event.prev_kv));
+    const prevs = await this.kvs(events.map((event) => event.prevKv));
     return events.map((event, i): WatchEvent => {
       const kv = kvs[i];
-      const prevKv = event.prev_kv ? prevs.shift() : undefined;
-      if (event.type === "Delete") {
+      const prevKv = event.prevKv ? prevs.shift() : undefined;
+      if (event.type === EVENT_DELETE) {
         const last = prevKv ?? kv;
         return { type: "delete", kv: { ...last, modRevision: kv.modRevision }, prevKv };
       }

@@ -21,7 +21,8 @@ export interface TlsFiles {
 }
 
 export interface EtcdCredentials {
-  rootCertificate: Buffer;
+  /** null: the system's roots. */
+  rootCertificate: Buffer | null;
   certChain?: Buffer;
   privateKey?: Buffer;
 }
@@ -80,9 +81,7 @@ export async function readCredentials(
     keyFile ? readPem("key", keyFile) : Promise.resolve(undefined),
   ]);
   if (!certChain) return rootCertificate ? { rootCertificate } : undefined;
-  // Without a CA file the system's roots are used: the client hands this object to grpc-js's
-  // createSsl(), which takes null for "the default roots".
-  return { rootCertificate: rootCertificate ?? (null as unknown as Buffer), certChain, privateKey };
+  return { rootCertificate: rootCertificate ?? null, certChain, privateKey };
 }
 
 async function readPem(what: string, path: string): Promise<Buffer> {

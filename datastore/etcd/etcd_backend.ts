@@ -1,13 +1,12 @@
 /**
- * The datastore on a real etcd cluster (`npm:etcd3`). Every conditional write is one etcd
- * transaction comparing `mod_revision` (update, delete) or `create_revision == 0` (create); TTLs
- * are etcd leases; keys are used as given.
+ * The datastore on a real etcd cluster, through the small gRPC client in `client.ts` (loaded by
+ * start()). Every conditional write is one etcd transaction comparing `mod_revision` (update,
+ * delete) or `create_revision == 0` (create); TTLs are etcd leases; keys are used as given.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { clearInterval, setInterval } from "node:timers";
-import { Etcd3, type IKeyValue } from "etcd3";
 import {
   type Backend,
   CompactedError,
@@ -23,6 +22,7 @@ import {
 } from "../backend.ts";
 import { prefixEndBytes } from "../key_range.ts";
 import { WatchQueue } from "../watch_queue.ts";
+import type { EtcdClient } from "./client.ts";
 import {
   connect,
   type ConnectOptions,
@@ -33,6 +33,13 @@ import {
 import { Converter } from "./convert.ts";
 import { WatchMux } from "./etcd_watch.ts";
 import { LeaseTtls } from "./lease_ttls.ts";
+import {
+  EQUAL,
+  int,
+  type KeyValue as EtcdKeyValue,
+  TARGET_CREATE,
+  TARGET_MOD,
+} from "./messages.ts";
 
 export interface EtcdBackendOptions extends ConnectOptions {
   /** Revisions of history the automatic compaction keeps (default 1000). */
@@ -47,7 +54,7 @@ const FIRST_KEY = Buffer.from([0]);
 
 export class EtcdBackend implements Backend {
   #options: EtcdBackendOptions;
-  #client: Etcd3 | null = null;
+  #client: EtcdClient | null = null;
   /** A lower bound of etcd's compacted revision (what this process compacted or saw). */
   #compacted = 0;
   #leases: LeaseTtls | null = null;
@@ -86,32 +93,32 @@ export class EtcdBackend implements Backend {
   }
 
   async currentRevision(): Promise<number> {
-    const response = await this.#call((c) => c.kv.range({ key: FIRST_KEY, count_only: true }));
-    return Number(response.header.revision);
+    const response = await this.#call((c) => c.range({ key: FIRST_KEY, countOnly: true }));
+    return int(response.header.revision);
   }
 
   async get(key: string, revision = 0): Promise<{ revision: number; kv: KeyValue | null }> {
-    const response = await this.#call((c) => c.kv.range({ key: Buffer.from(key), revision }), {
+    const response = await this.#call((c) => c.range({ key: Buffer.from(key), revision }), {
       revision,
     });
     const [kv] = await this.#kvs(response.kvs);
-    return { revision: Number(response.header.revision), kv: kv ?? null };
+    return { revision: int(response.header.revision), kv: kv ?? null };
   }
 
   async create(key: string, value: Uint8Array, ttlSeconds = 0): Promise<number> {
     const lease = await this.#lease(ttlSeconds);
     const k = Buffer.from(key);
     const response = await this.#call((c) =>
-      c.kv.txn({
-        compare: [{ key: k, target: "Create", result: "Equal", create_revision: 0 }],
-        success: [{ request_put: { key: k, value: buffer(value), lease } }],
+      c.txn({
+        compare: [{ key: k, target: TARGET_CREATE, result: EQUAL, createRevision: 0 }],
+        success: [{ requestPut: { key: k, value: buffer(value), lease } }],
       })
     );
     if (!response.succeeded) {
       this.#leases!.revoke(lease);
       throw new KeyExistsError(key);
     }
-    return Number(response.header.revision);
+    return int(response.header.revision);
   }
 
   async update(
@@ -124,26 +131,26 @@ export class EtcdBackend implements Backend {
     const lease = await this.#lease(ttlSeconds);
     const k = Buffer.from(key);
     const response = await this.#call((c) =>
-      c.kv.txn({
-        compare: [{ key: k, target: "Mod", result: "Equal", mod_revision: revision }],
-        success: [{ request_put: { key: k, value: buffer(value), lease, prev_kv: true } }],
-        failure: [{ request_range: { key: k } }],
+      c.txn({
+        compare: [{ key: k, target: TARGET_MOD, result: EQUAL, modRevision: revision }],
+        success: [{ requestPut: { key: k, value: buffer(value), lease, prevKv: true } }],
+        failure: [{ requestRange: { key: k } }],
       })
     );
-    const written = Number(response.header.revision);
+    const written = int(response.header.revision);
     if (!response.succeeded) {
       this.#leases!.revoke(lease);
-      const [kv] = await this.#kvs(response.responses[0].response_range.kvs);
+      const [kv] = await this.#kvs(response.responses[0].responseRange!.kvs);
       return { ok: false, revision: written, kv: kv ?? null };
     }
-    const previous = response.responses[0].response_put.prev_kv;
+    const previous = response.responses[0].responsePut!.prevKv!;
     return {
       ok: true,
       revision: written,
       kv: {
         key,
         value,
-        createRevision: Number(previous.create_revision),
+        createRevision: int(previous.createRevision),
         modRevision: written,
         lease: Math.ceil(ttlSeconds),
       },
@@ -152,22 +159,21 @@ export class EtcdBackend implements Backend {
 
   async delete(key: string, revision: number): Promise<WriteResult> {
     const k = Buffer.from(key);
-    const request = { request_delete_range: { key: k, prev_kv: true } };
     const response = await this.#call((c) =>
-      c.kv.txn({
+      c.txn({
         compare: revision > 0
-          ? [{ key: k, target: "Mod", result: "Equal", mod_revision: revision }]
+          ? [{ key: k, target: TARGET_MOD, result: EQUAL, modRevision: revision }]
           : [],
-        success: [request],
-        failure: [{ request_range: { key: k } }],
+        success: [{ requestDeleteRange: { key: k, prevKv: true } }],
+        failure: [{ requestRange: { key: k } }],
       })
     );
-    const current = Number(response.header.revision);
+    const current = int(response.header.revision);
     if (!response.succeeded) {
-      const [kv] = await this.#kvs(response.responses[0].response_range.kvs);
+      const [kv] = await this.#kvs(response.responses[0].responseRange!.kvs);
       return { ok: false, revision: current, kv: kv ?? null };
     }
-    const [kv] = await this.#kvs(response.responses[0].response_delete_range.prev_kvs);
+    const [kv] = await this.#kvs(response.responses[0].responseDeleteRange!.prevKvs);
     return kv ? { ok: true, revision: current, kv } : { ok: false, revision: current, kv: null };
   }
 
@@ -175,11 +181,11 @@ export class EtcdBackend implements Backend {
     const revision = options.revision ?? 0;
     const [key, rangeEnd] = range(prefix, options.startKey);
     const response = await this.#call(
-      (c) => c.kv.range({ key, range_end: rangeEnd, limit: options.limit ?? 0, revision }),
+      (c) => c.range({ key, rangeEnd, limit: options.limit ?? 0, revision }),
       { revision },
     );
     return {
-      revision: revision > 0 ? revision : Number(response.header.revision),
+      revision: revision > 0 ? revision : int(response.header.revision),
       kvs: await this.#kvs(response.kvs),
       more: response.more,
     };
@@ -187,10 +193,8 @@ export class EtcdBackend implements Backend {
 
   async count(prefix: string): Promise<{ revision: number; count: number }> {
     const [key, rangeEnd] = range(prefix);
-    const response = await this.#call((c) =>
-      c.kv.range({ key, range_end: rangeEnd, count_only: true })
-    );
-    return { revision: Number(response.header.revision), count: Number(response.count) };
+    const response = await this.#call((c) => c.range({ key, rangeEnd, countOnly: true }));
+    return { revision: int(response.header.revision), count: int(response.count) };
   }
 
   watch(prefix: string, options: WatchOptions = {}): Watch {
@@ -213,7 +217,7 @@ export class EtcdBackend implements Backend {
     const current = await this.currentRevision();
     if (revision > current) throw new FutureRevisionError(revision, current);
     try {
-      await this.#call((c) => c.kv.compact({ revision, physical: true }));
+      await this.#call((c) => c.compact({ revision, physical: true }));
       this.#compacted = Math.max(this.#compacted, revision);
       return revision;
     } catch (error) {
@@ -241,7 +245,7 @@ export class EtcdBackend implements Backend {
 
   async #readable(revision: number): Promise<boolean> {
     try {
-      await this.#live().kv.range({ key: FIRST_KEY, revision, count_only: true });
+      await this.#live().range({ key: FIRST_KEY, revision, countOnly: true });
       return true;
     } catch (error) {
       if (isCompacted(error)) return false;
@@ -250,8 +254,8 @@ export class EtcdBackend implements Backend {
   }
 
   async dbSize(): Promise<number> {
-    const status = await this.#call((c) => c.maintenance.status());
-    return Number(status.dbSize);
+    const status = await this.#call((c) => c.status());
+    return int(status.dbSize);
   }
 
   close(): Promise<void> {
@@ -264,13 +268,16 @@ export class EtcdBackend implements Backend {
     return Promise.resolve();
   }
 
-  #live(): Etcd3 {
+  #live(): EtcdClient {
     if (!this.#client || this.#closed) throw this.#unusable();
     return this.#client;
   }
 
   /** Runs an etcd call, turning its errors into the datastore's. */
-  async #call<T>(request: (client: Etcd3) => Promise<T>, read?: { revision: number }): Promise<T> {
+  async #call<T>(
+    request: (client: EtcdClient) => Promise<T>,
+    read?: { revision: number },
+  ): Promise<T> {
     const client = this.#live();
     try {
       return await request(client);
@@ -307,7 +314,7 @@ export class EtcdBackend implements Backend {
     return await this.#call(() => this.#leases!.grant(Math.ceil(ttlSeconds)));
   }
 
-  #kvs(raw: Array<IKeyValue | null | undefined>): Promise<KeyValue[]> {
+  #kvs(raw: Array<EtcdKeyValue | null | undefined>): Promise<KeyValue[]> {
     return this.#convert!.kvs(raw);
   }
 
@@ -328,6 +335,7 @@ export class EtcdBackend implements Backend {
   }
 }
 
+/** The bytes of `value` as a Buffer, without a copy (protobufjs copies Buffers fastest). */
 function buffer(value: Uint8Array): Buffer {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }

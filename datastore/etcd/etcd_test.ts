@@ -146,3 +146,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "EtcdBackend moves on to the next member when the first cannot be reached",
+  ...leaky,
+  async fn() {
+    const etcd = await startEtcd();
+    const unreachable = await freePort();
+    const retries: string[] = [];
+    const backend = await opened({
+      endpoint: `http://127.0.0.1:${unreachable},127.0.0.1:${etcd.clientPort}`,
+      startTimeoutMs: 10_000,
+      onRetry: (error) => retries.push(error.message),
+    });
+    try {
+      assert.deepEqual(retries, [], "the read that connects moved on at once");
+      const controller = new AbortController();
+      const start = await backend.currentRevision();
+      const watch = backend.watch("/members/", { afterRevision: start, signal: controller.signal });
+      const revision = await backend.create("/members/a", bytes("second"));
+      assert.equal(text((await backend.get("/members/a")).kv?.value), "second");
+      assert.deepEqual((await take(watch, 1)).map((event) => event.kv.modRevision), [revision]);
+      controller.abort();
+    } finally {
+      await backend.close();
+      await etcd.stop();
+    }
+  },
+});

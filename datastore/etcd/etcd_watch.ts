@@ -9,15 +9,14 @@
  */
 import { Buffer } from "node:buffer";
 import { clearTimeout, setTimeout } from "node:timers";
-import type { Etcd3, IEvent, IWatchResponse } from "etcd3";
 import { CompactedError, DatastoreUnavailableError, type WatchEvent } from "../backend.ts";
 import { prefixEndBytes } from "../key_range.ts";
 import type { WatchQueue } from "../watch_queue.ts";
-
-type Stream = Awaited<ReturnType<Etcd3["watchClient"]["watch"]>>;
+import type { EtcdClient, WatchStream } from "./client.ts";
+import { type Event, int, type WatchResponse } from "./messages.ts";
 
 /** Maps etcd events to ours (async: lease TTLs may need a lookup). */
-export type ConvertEvents = (events: IEvent[]) => Promise<WatchEvent[]>;
+export type ConvertEvents = (events: Event[]) => Promise<WatchEvent[]>;
 
 interface Entry {
   id: number;
@@ -32,19 +31,18 @@ const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
 export class WatchMux {
-  #client: Etcd3;
+  #client: EtcdClient;
   #convert: ConvertEvents;
   #onError: (error: Error) => void;
   #entries = new Map<number, Entry>();
-  #stream: Stream | null = null;
-  #opening = false;
+  #stream: WatchStream | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
   #backoff = FIRST_BACKOFF_MS;
   #lastId = 0;
   #closed = false;
 
   /** `onError` hears of each broken stream before it is replaced. */
-  constructor(client: Etcd3, convert: ConvertEvents, onError: (error: Error) => void) {
+  constructor(client: EtcdClient, convert: ConvertEvents, onError: (error: Error) => void) {
     this.#client = client;
     this.#convert = convert;
     this.#onError = onError;
@@ -75,72 +73,69 @@ export class WatchMux {
   #cancel(entry: Entry): void {
     if (!this.#entries.delete(entry.id)) return;
     if (this.#entries.size === 0) this.#drop();
-    else this.#stream?.write({ cancel_request: { watch_id: entry.id } });
+    else this.#stream?.write({ cancelRequest: { watchId: entry.id } });
   }
 
   #open(): void {
-    if (this.#opening || this.#stream || this.#retry || this.#closed) return;
-    if (this.#entries.size === 0) return;
-    this.#opening = true;
-    this.#client.watchClient.watch().then((stream) => {
-      this.#opening = false;
-      if (this.#closed || this.#entries.size === 0) return stream.cancel();
-      this.#stream = stream;
-      stream.on("data", (response: IWatchResponse) => this.#dispatch(response));
-      stream.on("error", (error: Error) => this.#broken(stream, error));
-      stream.on("end", () => this.#broken(stream, new Error("etcd ended the watch stream")));
-      for (const entry of this.#entries.values()) this.#create(stream, entry);
-    }, (error: Error) => {
-      this.#opening = false;
-      this.#broken(null, error);
-    });
+    if (this.#stream || this.#retry || this.#closed || this.#entries.size === 0) return;
+    let stream: WatchStream;
+    try {
+      stream = this.#client.watch();
+    } catch (error) {
+      return this.#broken(null, error as Error);
+    }
+    this.#stream = stream;
+    stream.on("data", (response: WatchResponse) => this.#dispatch(response));
+    stream.on("error", (error: Error) => this.#broken(stream, error));
+    stream.on("end", () => this.#broken(stream, new Error("etcd ended the watch stream")));
+    for (const entry of this.#entries.values()) this.#create(stream, entry);
   }
 
-  #create(stream: Stream, entry: Entry): void {
+  #create(stream: WatchStream, entry: Entry): void {
     stream.write({
-      create_request: {
-        watch_id: entry.id,
+      createRequest: {
+        watchId: entry.id,
         // An empty prefix is every key: from "\0" with etcd's "to the end" range_end "\0".
         key: entry.prefix.length > 0 ? entry.prefix : Buffer.from([0]),
-        range_end: Buffer.from(prefixEndBytes(entry.prefix)),
-        start_revision: entry.next,
-        prev_kv: true,
+        rangeEnd: Buffer.from(prefixEndBytes(entry.prefix)),
+        startRevision: entry.next,
+        prevKv: true,
       },
     });
   }
 
-  #dispatch(response: IWatchResponse): void {
-    const entry = this.#entries.get(Number(response.watch_id));
+  #dispatch(response: WatchResponse): void {
+    const entry = this.#entries.get(int(response.watchId));
     if (!entry) {
       // Only a create etcd refused has no ID of ours (-1); it is a bug here, so say so.
-      if (response.canceled && response.cancel_reason) {
-        this.#onError(new Error(`etcd refused a watch: ${response.cancel_reason}`));
+      if (response.canceled && response.cancelReason) {
+        this.#onError(new Error(`etcd refused a watch: ${response.cancelReason}`));
       }
       return;
     }
-    const compacted = Number(response.compact_revision);
+    const compacted = int(response.compactRevision);
     if (compacted > 0 || response.canceled) {
       this.#entries.delete(entry.id);
       const error = compacted > 0
         ? new CompactedError(entry.next, compacted)
-        : new DatastoreUnavailableError(`etcd canceled the watch: ${response.cancel_reason}`);
+        : new DatastoreUnavailableError(`etcd canceled the watch: ${response.cancelReason}`);
       entry.delivering = entry.delivering.then(() => entry.queue.fail(error));
       return;
     }
     if (response.created) {
       this.#backoff = FIRST_BACKOFF_MS;
-      if (entry.next === 0) entry.next = Number(response.header.revision) + 1;
+      if (entry.next === 0) entry.next = int(response.header.revision) + 1;
     }
     const events = response.events;
     if (events.length === 0) return;
-    entry.next = Number(events[events.length - 1].kv.mod_revision) + 1;
+    entry.next = int(events[events.length - 1].kv!.modRevision) + 1;
     entry.delivering = entry.delivering
       .then(() => this.#convert(events))
       .then((converted) => entry.queue.push(converted), (error) => entry.queue.fail(error));
   }
 
   /** A stream broke: every watch moves to a new stream after a backoff. */
-  #broken(stream: Stream | null, error: Error): void {
+  #broken(stream: WatchStream | null, error: Error): void {
     if (stream && stream !== this.#stream) return;
     this.#drop();
     if (this.#closed || this.#entries.size === 0) return;

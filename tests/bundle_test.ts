@@ -1,0 +1,148 @@
+/**
+ * The bundled k3s (`deno task bundle`, one `k3s.js`) as it is shipped: copied alone into an empty
+ * folder, with nothing of this checkout beside it, it answers `--version` and `--help` and runs a
+ * server on SQLite and on a real etcd that kubectl can use.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEtcd } from "../datastore/etcd/etcd_server.ts";
+import { freePort, oldestAndNewestKubectl, REPO, run } from "./harness.ts";
+
+/** Runs the `bundle` task's command with its output file moved to `output`. */
+async function bundle(output: string): Promise<void> {
+  const config = JSON.parse(await readFile(join(REPO, "deno.json"), "utf8"));
+  const [deno, ...args] = (config.tasks.bundle as string).split(/\s+/);
+  assert.equal(deno, "deno");
+  const at = args.indexOf("-o");
+  assert.ok(at >= 0, `the bundle task names its output with -o: ${config.tasks.bundle}`);
+  args[at + 1] = output;
+  const result = await run(Deno.execPath(), args, { cwd: REPO });
+  assert.equal(result.code, 0, `deno bundle failed:\n${result.stderr}`);
+}
+
+interface BundledServer {
+  kubeconfig: string;
+  logs(): string;
+  /** SIGTERM to the server's PID (SIGKILL after 10 s); waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `deno run -A k3s.js server …` in `cwd` and waits for "Server ready" (60 s at most). */
+async function startBundled(cwd: string, dataDir: string, extra: string[]): Promise<BundledServer> {
+  const kubeconfig = join(dataDir, "kc.yaml");
+  const port = await freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "k3s.js",
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dataDir,
+      "--https-listen-port",
+      String(port),
+      "--bind-address",
+      "127.0.0.1",
+      "--write-kubeconfig",
+      kubeconfig,
+      ...extra,
+    ],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+  };
+  const collecting = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  let exited = false;
+  const status = child.status.finally(() => exited = true);
+  const stop = async () => {
+    if (!exited) Deno.kill(child.pid, "SIGTERM");
+    const timer = setTimeout(() => !exited && Deno.kill(child.pid, "SIGKILL"), 10_000);
+    await status;
+    clearTimeout(timer);
+    await collecting;
+  };
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("Server ready")) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`The bundled server did not get ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { kubeconfig, logs: () => output, stop };
+}
+
+/** `/readyz` answers ok, and each kubectl (its cache under `home`) lists the namespaces. */
+async function assertServes(server: BundledServer, home: string): Promise<void> {
+  const env = { KUBECONFIG: server.kubeconfig, HOME: home };
+  for (const { version, path } of oldestAndNewestKubectl()) {
+    const ready = await run(path, ["get", "--raw", "/readyz"], { env });
+    assert.equal(ready.stdout.trim(), "ok", `kubectl ${version}: ${ready.stderr}`);
+    const namespaces = await run(path, ["get", "ns", "-o", "name"], { env });
+    assert.equal(namespaces.code, 0, `kubectl ${version}: ${namespaces.stderr}`);
+    assert.match(namespaces.stdout, /^namespace\/default$/m, `kubectl ${version}`);
+    assert.match(namespaces.stdout, /^namespace\/kube-system$/m, `kubectl ${version}`);
+  }
+}
+
+Deno.test("the bundle runs alone in an empty folder: --version, --help, a server on SQLite and on etcd", async (t) => {
+  const work = await mkdtemp(join(tmpdir(), "k3s-bundle-"));
+  try {
+    await bundle(join(work, "build", "k3s.js"));
+    const alone = join(work, "alone");
+    await Deno.mkdir(alone);
+    await copyFile(join(work, "build", "k3s.js"), join(alone, "k3s.js"));
+
+    await t.step("--version and --help", async () => {
+      const version = await run(Deno.execPath(), ["run", "-A", "k3s.js", "--version"], {
+        cwd: alone,
+      });
+      assert.equal(version.code, 0, version.stderr);
+      assert.match(version.stdout, /^k3s version v\d+\.\d+\.\d+\+k3s/);
+      const help = await run(Deno.execPath(), ["run", "-A", "k3s.js", "--help"], { cwd: alone });
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /USAGE:/);
+      assert.match(help.stdout, /server/);
+    });
+
+    await t.step("a server on SQLite", async () => {
+      const server = await startBundled(alone, join(work, "sqlite"), []);
+      try {
+        await assertServes(server, work);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    await t.step("a server on etcd", async () => {
+      const etcd = await startEtcd();
+      try {
+        const endpoint = ["--datastore-endpoint", etcd.endpoint];
+        const server = await startBundled(alone, join(work, "etcd"), endpoint);
+        try {
+          await assertServes(server, work);
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await etcd.stop();
+      }
+    });
+
+    assert.deepEqual(await readdir(alone), ["k3s.js"], "the bundle wrote nothing beside itself");
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
