@@ -2,7 +2,9 @@
  * {@link EventRecorder}: writes core/v1 Events about objects, as client-go's event recorder does
  * for components (`FailedScheduling` from `default-scheduler`, …). A repeat of the same event
  * (same object, type, reason and message) bumps `count` and `lastTimestamp` of the first one
- * instead of writing a new object. Writes run in the background; failures are logged.
+ * instead of writing a new object. Writes run in the background, a few at a time so that they
+ * yield to the component's real work; when 1,000 wait, new ones are dropped (as client-go's
+ * broadcaster drops them); failures are logged.
  *
  * @module
  */
@@ -35,8 +37,18 @@ export interface EventRecorderOptions {
   host?: string;
   clock?: Clock;
   log?: Logger;
-  /** Events written at once at most; more are dropped (and counted) rather than queued. */
-  maxInFlight?: number;
+  /** Writes in flight at most (default 4): events yield to the component's real work. */
+  maxConcurrent?: number;
+  /** Events waiting to be written at most (default 1000); more are dropped and counted. */
+  maxQueued?: number;
+}
+
+interface Pending {
+  ref: ObjectReference;
+  type: string;
+  reason: string;
+  message: string;
+  at: number;
 }
 
 interface Seen {
@@ -53,7 +65,9 @@ export class EventRecorder {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #seen = new Map<string, Seen>();
-  readonly #pending = new Set<Promise<void>>();
+  #queue: Pending[] = [];
+  #active = 0;
+  #idle: (() => void)[] = [];
   #dropped = 0;
 
   constructor(options: EventRecorderOptions) {
@@ -62,38 +76,54 @@ export class EventRecorder {
     this.#log = options.log ?? silentLogger;
   }
 
-  /** Events dropped because too many writes were in flight. */
+  /** Events dropped because the queue was full. */
   get dropped(): number {
     return this.#dropped;
   }
 
-  /** Records an event about `ref` in the background. */
+  /** Records an event about `ref`; it is written in the background. */
   event(ref: ObjectReference, type: "Normal" | "Warning", reason: string, message: string): void {
-    if (this.#pending.size >= (this.#o.maxInFlight ?? 256)) {
+    if (this.#queue.length >= (this.#o.maxQueued ?? 1000)) {
       this.#dropped++;
       return;
     }
-    const p = this.#write(ref, type, reason, message)
-      .catch((err) =>
-        this.#log.warn(
-          `cannot record event ${reason} for ${ref.kind} ${ref.namespace ?? ""}/${ref.name}: ${
-            (err as Error).message
-          }`,
+    this.#queue.push({ ref, type, reason, message, at: this.#clock.now() });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#active < (this.#o.maxConcurrent ?? 4) && this.#queue.length) {
+      const e = this.#queue.shift()!;
+      this.#active++;
+      this.#write(e)
+        .catch((err) =>
+          this.#log.warn(
+            `cannot record event ${e.reason} for ${e.ref.kind} ${
+              e.ref.namespace ?? ""
+            }/${e.ref.name}: ${(err as Error).message}`,
+          )
         )
-      )
-      .finally(() => this.#pending.delete(p));
-    this.#pending.add(p);
+        .finally(() => {
+          this.#active--;
+          this.#pump();
+          if (this.#active === 0 && this.#queue.length === 0) {
+            const idle = this.#idle;
+            this.#idle = [];
+            for (const f of idle) f();
+          }
+        });
+    }
   }
 
   /** Resolves when every event recorded so far has been written (or has failed). */
-  async flush(): Promise<void> {
-    while (this.#pending.size) await Promise.all([...this.#pending]);
+  flush(): Promise<void> {
+    if (this.#active === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  async #write(ref: ObjectReference, type: string, reason: string, message: string) {
+  async #write({ ref, type, reason, message, at: now }: Pending): Promise<void> {
     const client = this.#o.client;
     const key = [ref.uid ?? `${ref.namespace}/${ref.name}`, type, reason, message].join("\u0000");
-    const now = this.#clock.now();
     const seen = this.#seen.get(key);
     if (seen) {
       seen.count++;
