@@ -22,6 +22,10 @@ import { listen, type Listener } from "./apiserver/http.ts";
 import { openApiRoutes } from "./apiserver/openapi/mod.ts";
 import { Registry } from "./apiserver/registry.ts";
 import { CrdController } from "./apiserver/resources/apiextensions/mod.ts";
+import { LocalApiServices } from "./apiserver/resources/apiregistration/mod.ts";
+import { certificateSubresources } from "./apiserver/resources/certificates/mod.ts";
+import { ensureFlowControlBootstrap } from "./apiserver/resources/flowcontrol/mod.ts";
+import { ensureSystemPriorityClasses } from "./apiserver/resources/scheduling/mod.ts";
 import { builtinResources } from "./apiserver/resources/mod.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
@@ -120,7 +124,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       ]),
       ...supervisorRoutes({ serverCaPem: pki.serverCa.certPem }),
     ],
-    subresources: podSubresources,
+    subresources: { ...podSubresources, ...certificateSubresources },
     serverAddress: `${advertise}:${port}`,
   });
   const listener: Listener = await listen(
@@ -139,6 +143,10 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     advertiseAddress: advertise,
     port: listener.port,
   });
+  await ensureSystemPriorityClasses(registry);
+  await ensureFlowControlBootstrap(registry);
+  const apiServices = new LocalApiServices(registry);
+  await apiServices.start();
   const policy = await rbac.bootstrap(registry);
   if (policy.created.length + policy.updated.length + policy.recreated.length) {
     log(
@@ -184,6 +192,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       await scheduler?.stop();
       await listener.close();
       crds.stop();
+      await apiServices.stop();
       rbac.stop();
       await cacher.close();
       await backend.close();
