@@ -99,7 +99,7 @@ export function preempt(
 ): PreemptionOutcome {
   const pod = cycle.pod;
   if (pod.pod.spec?.preemptionPolicy === "Never") {
-    return { message: "not eligible due to preemptionPolicy=Never." };
+    return { message: "preemption: not eligible due to preemptionPolicy=Never." };
   }
   const nominated = pod.pod.status?.nominatedNodeName;
   if (nominated) {
@@ -107,7 +107,9 @@ export function preempt(
     const terminating = node &&
       [...node.pods.values()].some((p) => p.terminating && p.priority < pod.priority);
     if (terminating) {
-      return { message: "not eligible due to a terminating pod on the nominated node." };
+      return {
+        message: "preemption: not eligible due to a terminating pod on the nominated node.",
+      };
     }
   }
   const statuses = new Map<string, Status>();

@@ -108,6 +108,7 @@ export class SchedulingQueue {
   #waiters: (() => void)[] = [];
   #moves = 0;
   #timer: Timer | null = null;
+  #timerAt = 0;
   #closed = false;
 
   constructor(clock: Clock) {
@@ -172,7 +173,7 @@ export class SchedulingQueue {
   #activate(q: QueuedPod): void {
     if (q.backoffUntil > this.#clock.now()) {
       q.where = "backoff";
-      this.#arm();
+      this.#arm(q.backoffUntil);
     } else this.#pushActive(q);
   }
 
@@ -217,11 +218,11 @@ export class SchedulingQueue {
     q.backoffUntil = this.#clock.now() + this.#backoff(q.attempts);
     if (this.#moves > q.poppedAtMove) {
       q.where = "backoff";
-      this.#arm();
+      this.#arm(q.backoffUntil);
     } else {
       q.where = "unschedulable";
       q.unschedulableSince = this.#clock.now();
-      this.#arm();
+      this.#arm(q.unschedulableSince + MAX_UNSCHEDULABLE_MS);
     }
   }
 
@@ -231,7 +232,7 @@ export class SchedulingQueue {
     q.attempts++;
     q.backoffUntil = this.#clock.now() + this.#backoff(q.attempts);
     q.where = "backoff";
-    this.#arm();
+    this.#arm(q.backoffUntil);
   }
 
   #backoff(attempts: number): number {
@@ -260,13 +261,22 @@ export class SchedulingQueue {
     }
   }
 
-  #arm(): void {
-    if (this.#timer || this.#closed) return;
-    this.#timer = this.#clock.after(INITIAL_BACKOFF_MS, () => {
+  /** Makes sure a flush runs by `due` (the earliest time a waiting pod becomes ready). */
+  #arm(due: number): void {
+    if (this.#closed || (this.#timer && this.#timerAt <= due)) return;
+    this.#timer?.cancel();
+    this.#timerAt = due;
+    this.#timer = this.#clock.after(Math.max(0, due - this.#clock.now()), () => {
       this.#timer = null;
       this.flush();
-      const c = this.counts();
-      if (c.backoff + c.unschedulable > 0) this.#arm();
+      let next = Infinity;
+      for (const q of this.#pods.values()) {
+        if (q.where === "backoff") next = Math.min(next, q.backoffUntil);
+        else if (q.where === "unschedulable") {
+          next = Math.min(next, q.unschedulableSince + MAX_UNSCHEDULABLE_MS);
+        }
+      }
+      if (next < Infinity) this.#arm(next);
     });
   }
 

@@ -142,9 +142,6 @@ export const interPodAffinity: Plugin = {
     const s = cycle.read<FilterState>(NAME);
     if (!s) return null;
     const labels = node.labels;
-    if (!s.existingAnti.empty && hit(s.existingAnti, labels)) {
-      return unschedulable(NAME, "node(s) didn't satisfy existing pods anti-affinity rules");
-    }
     const pod = cycle.pod;
     if (pod.requiredAffinity.length) {
       let ok = true;
@@ -167,6 +164,9 @@ export const interPodAffinity: Plugin = {
       if (v !== undefined && s.anti.get(t.topologyKey, v) > 0) {
         return unschedulable(NAME, "node(s) didn't match pod anti-affinity rules");
       }
+    }
+    if (!s.existingAnti.empty && hit(s.existingAnti, labels)) {
+      return unschedulable(NAME, "node(s) didn't satisfy existing pods anti-affinity rules");
     }
     return null;
   },
