@@ -78,3 +78,52 @@ Deno.test("Priority resolves the built-in classes and refuses a conflicting prio
     await s.close();
   }
 });
+
+Deno.test("Priority applies a class's value and preemption policy, and the global default", async () => {
+  const s = await admissionTestServer();
+  try {
+    await s.namespace("p");
+    const classes = "/apis/scheduling.k8s.io/v1/priorityclasses";
+    await s.ok("POST", classes, {
+      metadata: { name: "batch" },
+      value: 10,
+      preemptionPolicy: "Never",
+    });
+    await s.ok("POST", classes, { metadata: { name: "everyone" }, value: 7, globalDefault: true });
+    const res = await s.call("POST", classes, {
+      metadata: { name: "another" },
+      value: 8,
+      globalDefault: true,
+    });
+    assert.equal(res.status, 403);
+    assert.match(
+      (await res.json()).message,
+      /PriorityClass everyone is marked as default\. Only one default can exist/,
+    );
+    const batch = await s.ok(
+      "POST",
+      "/api/v1/namespaces/p/pods",
+      pod("b", {
+        priorityClassName: "batch",
+      }),
+    ) as any;
+    assert.equal(batch.spec.priority, 10);
+    assert.equal(batch.spec.preemptionPolicy, "Never");
+    const plain = await s.ok("POST", "/api/v1/namespaces/p/pods", pod("plain")) as any;
+    assert.equal(plain.spec.priorityClassName, "everyone");
+    assert.equal(plain.spec.priority, 7);
+    const missing = await s.call(
+      "POST",
+      "/api/v1/namespaces/p/pods",
+      pod("m", {
+        priorityClassName: "nope",
+      }),
+    );
+    assert.equal(
+      (await missing.json()).message,
+      'pods "m" is forbidden: no PriorityClass with name nope was found',
+    );
+  } finally {
+    await s.close();
+  }
+});

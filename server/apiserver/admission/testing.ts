@@ -19,6 +19,7 @@ import { Registry } from "../registry.ts";
 import type { ResourceDef } from "../resource.ts";
 import { builtinResources } from "../resources/mod.ts";
 import { fakeDeps } from "../resources/core/testing.ts";
+import { ensureSystemPriorityClasses } from "../resources/scheduling/bootstrap.ts";
 import { ADMIN } from "../testing.ts";
 import { type AdmissionOptions, admissionPlugins } from "./mod.ts";
 
@@ -59,6 +60,8 @@ export async function admissionTestServer(
       registry.add(def);
     }
   }
+  // As the server does at start.
+  await ensureSystemPriorityClasses(registry);
   const api = new ApiServer({
     registry,
     authenticators: [],
