@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { FieldError } from "../../../../kube/errors.ts";
+import { type FieldError, forbidden } from "../../../../kube/errors.ts";
 import type { KubeObject } from "../../../../kube/meta.ts";
 import type { Column, ResourceDef } from "../../resource.ts";
 import { AGE_COLUMN, immutable } from "../apps/workload.ts";
@@ -85,6 +85,16 @@ export function validatePriorityClass(o: KubeObject): FieldError[] {
   return errs;
 }
 
+/** Upstream's storage refuses to delete the built-in classes. */
+export function refuseSystemClassDelete(o: KubeObject): void {
+  const name = o.metadata.name ?? "";
+  if (!SYSTEM_PRIORITY_CLASSES.some((c) => c.metadata.name === name)) return;
+  throw forbidden(
+    `priorityclasses.scheduling.k8s.io "${name}" is forbidden: this is a system priority class and cannot be deleted`,
+    { name, group: "scheduling.k8s.io", kind: "priorityclasses" },
+  );
+}
+
 /** Errors for an update: the value and the preemption policy are fixed at create. */
 export function validatePriorityClassUpdate(o: KubeObject, old: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
@@ -131,6 +141,7 @@ export const priorityClasses: ResourceDef = {
     prepareForUpdate: defaultPriorityClass,
     validate: validatePriorityClass,
     validateUpdate: validatePriorityClassUpdate,
+    prepareForDelete: refuseSystemClassDelete,
   },
   columns,
 };

@@ -60,7 +60,7 @@ Deno.test("priorityclasses: value and preemptionPolicy cannot change", async () 
   assert.deepStrictEqual((await update(priorityClasses, described, obj)).errors, []);
 });
 
-Deno.test("ensureSystemPriorityClasses() creates the two built-in classes once", async () => {
+Deno.test("ensureSystemPriorityClasses() creates the built-in classes once; they cannot be deleted", async () => {
   const s = await testServer([priorityClasses]);
   try {
     const registry = s.api.registry;
@@ -69,7 +69,8 @@ Deno.test("ensureSystemPriorityClasses() creates the two built-in classes once",
       "system-cluster-critical",
     ]);
     assert.deepStrictEqual(await ensureSystemPriorityClasses(registry), []);
-    const list = await (await s.call("GET", "/apis/scheduling.k8s.io/v1/priorityclasses")).json();
+    const base = "/apis/scheduling.k8s.io/v1/priorityclasses";
+    const list = await (await s.call("GET", base)).json();
     assert.deepStrictEqual(
       list.items.map((i: KubeObject) => [i.metadata.name, i.value, i.preemptionPolicy]),
       [
@@ -77,6 +78,14 @@ Deno.test("ensureSystemPriorityClasses() creates the two built-in classes once",
         ["system-node-critical", 2000001000, "PreemptLowerPriority"],
       ],
     );
+    const refused = await s.call("DELETE", `${base}/system-node-critical`);
+    assert.equal(refused.status, 403);
+    assert.match(
+      (await refused.json()).message,
+      /this is a system priority class and cannot be deleted/,
+    );
+    await s.call("POST", base, pc("mine"));
+    assert.equal((await s.call("DELETE", `${base}/mine`)).status, 200);
   } finally {
     await s.close();
   }
