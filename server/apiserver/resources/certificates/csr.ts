@@ -247,6 +247,7 @@ export const certificateSigningRequests: ResourceDef = {
   shortNames: ["csr"],
   pathSegmentName: true,
   status: true,
+  fields: { "spec.signerName": (o) => str(specView(o).signerName) },
   extraSubresources: [{
     name: "approval",
     kind: "CertificateSigningRequest",

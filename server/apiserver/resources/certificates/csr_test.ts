@@ -134,6 +134,13 @@ Deno.test("csr approval: Approved is added with timestamps, Denied then refused,
     assert.equal(created.status, 201);
     const stored = await created.json();
     assert.equal(stored.spec.username, "system:admin");
+    const bySigner = (signer: string) =>
+      s.call("GET", `${base}?fieldSelector=${encodeURIComponent(`spec.signerName=${signer}`)}`);
+    assert.equal(
+      (await (await bySigner("kubernetes.io/kube-apiserver-client")).json()).items.length,
+      1,
+    );
+    assert.equal((await (await bySigner("example.com/other")).json()).items.length, 0);
     const served = s.api.registry.lookup(
       "certificates.k8s.io",
       "v1",
