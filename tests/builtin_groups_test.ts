@@ -186,6 +186,21 @@ Deno.test("kubectl works with the networking, policy, storage, scheduling, node,
           ["1000", "false", "PreemptLowerPriority"],
         );
         assert.match(await k.ok(["describe", "priorityclass", name]), /Value:\s+1000/);
+        // One global default at a time (the Priority admission plugin sees every class).
+        await k.ok(["create", "priorityclass", `default-${v}`, "--value=10", "--global-default"]);
+        const second = await k.run([
+          "create",
+          "priorityclass",
+          `other-${v}`,
+          "--value=20",
+          "--global-default",
+        ]);
+        assert.notEqual(second.code, 0);
+        assert.match(
+          second.stderr,
+          new RegExp(`PriorityClass default-${v} is .*default. Only one default can exist`),
+        );
+        await k.ok(["delete", "priorityclass", `default-${v}`]);
         const reserved = await k.run(["create", "priorityclass", `system-${v}`, "--value=1"]);
         assert.notEqual(reserved.code, 0);
         assert.match(reserved.stderr, /prefix are reserved for system use only/);
