@@ -10,7 +10,7 @@
  * @module
  */
 import type { FileReader } from "./cli/config_file.ts";
-import { dispatchAgent, dispatchServer } from "./cli/dispatch.ts";
+import { dispatchAgent, dispatchServer, dispatchToken } from "./cli/dispatch.ts";
 import { CliError } from "./cli/errors.ts";
 import { parseInvocation } from "./cli/invocation.ts";
 import { runKubectl } from "./cli/kubectl.ts";
@@ -73,6 +73,8 @@ async function main(args: readonly string[]): Promise<number> {
       return 0;
     case "kubectl":
       return await runKubectl(invocation.args, env);
+    case "token":
+      return await dispatchToken(invocation.args, env);
     case "server":
       return await dispatchServer(invocation.config);
     case "agent":

@@ -11,12 +11,19 @@
 import { type AgentConfig, agentFlags } from "./agent_flags.ts";
 import { CliError } from "./errors.ts";
 import { camelCase } from "./flag.ts";
+import type { Env } from "./resolve.ts";
 import type { ServerConfig } from "./server_flags.ts";
 
 /** Runs `k3s server`, and its embedded agent unless `disableAgent`; resolves to an exit code. */
 export async function dispatchServer(config: ServerConfig): Promise<number> {
   const { runServer } = await import("../server/run.ts");
   return await runServer(config);
+}
+
+/** Runs `k3s token …` (cli/token.ts, loaded only for it); resolves to an exit code. */
+export async function dispatchToken(args: readonly string[], env: Env): Promise<number> {
+  const { runTokenCommand } = await import("./token.ts");
+  return await runTokenCommand(args, env);
 }
 
 /** Runs `k3s agent`; resolves to an exit code. */

@@ -25,7 +25,8 @@ export type Invocation =
   | { readonly kind: "help"; readonly text: string }
   | ({ readonly kind: "server" } & Run<ServerConfig>)
   | ({ readonly kind: "agent" } & Run<AgentConfig>)
-  | { readonly kind: "kubectl"; readonly args: readonly string[] };
+  | { readonly kind: "kubectl"; readonly args: readonly string[] }
+  | { readonly kind: "token"; readonly args: readonly string[] };
 
 /**
  * Parses `argv` (without the program name) into an `Invocation`, reading `env` and, through
@@ -56,6 +57,8 @@ export function parseInvocation(
       return helpFor(argv[i + 1]);
     case "kubectl":
       return { kind: "kubectl", args: argv.slice(i + 1) };
+    case "token":
+      return { kind: "token", args: argv.slice(i + 1) };
     case "server": {
       const loaded = loadConfig(serverCommand, rest, env, files, warn);
       return loaded.kind === "help"
@@ -78,6 +81,7 @@ function helpFor(name: string | undefined): Invocation {
   if (name === serverCommand.name) return { kind: "help", text: commandHelp(serverCommand) };
   if (name === agentCommand.name) return { kind: "help", text: commandHelp(agentCommand) };
   if (name === "kubectl") return { kind: "kubectl", args: ["--help"] };
+  if (name === "token") return { kind: "token", args: ["--help"] };
   if (isPlaceholder(name)) throw notImplemented(name);
   throw unknownCommand(name);
 }

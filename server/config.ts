@@ -14,6 +14,10 @@ export interface ServerRunConfig {
   readonly clusterCidr: readonly string[];
   readonly serviceCidr: readonly string[];
   readonly clusterDomain: string;
+  readonly clusterDns?: readonly string[];
+  /** `--kube-apiserver-arg` (`name=value`), read by the parts of the API server they configure. */
+  readonly kubeApiserverArg?: readonly string[];
+  readonly disable?: readonly string[];
   readonly datastoreEndpoint?: string;
   readonly datastoreCafile?: string;
   readonly datastoreCertfile?: string;

@@ -15,6 +15,7 @@ import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
 import { K3S_VERSION } from "../kube/version.ts";
 import { admissionPlugins } from "./apiserver/admission/mod.ts";
 import { ApiServer } from "./apiserver/app.ts";
+import { Authentication, authnSettings, cacheLookup } from "./apiserver/authn/mod.ts";
 import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
 import { healthRoutes, versionRoute } from "./apiserver/health.ts";
@@ -32,7 +33,7 @@ import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
-import { supervisorRoutes } from "./supervisor/routes.ts";
+import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 
 /** A running server; `stop()` shuts it down cleanly. */
 export interface RunningServer {
@@ -87,7 +88,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   await cacher.start();
   const registry = new Registry({ backend, cacher, codec: jsonCodec });
   const claims = rangeClaims(backend);
-  const rbac = new RbacAuthorization();
+  const rbac = new RbacAuthorization({ before: [supervisorAuthorizer()] });
   for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
     registry.add(def);
   }
@@ -98,13 +99,23 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     onError: (name, err) => console.error(`crd controller: ${name}: ${err.message}`),
   });
   await crds.start();
+  const lookup = cacheLookup(registry, cacher);
+  const authn = new Authentication({
+    registry,
+    lookup,
+    serviceAccountKey: pki.serviceAccount,
+    settings: authnSettings(config.kubeApiserverArg ?? [], config.clusterDomain),
+    caPem: pki.serverCa.certPem,
+    joinSecrets: { serverSecret: tokens.serverSecret, agentSecret: tokens.agentSecret },
+  });
+  for (const def of authn.resources()) registry.add(def);
 
   const advertise = config.advertiseAddress ?? nodeIps[0];
   const port = config.httpsListenPort;
   let ready = false;
   const apiServer = new ApiServer({
     registry,
-    authenticators: [],
+    authenticators: authn.authenticators,
     authorizer: rbac.authorizer,
     // No controller creates each namespace's `default` service account yet: until one runs
     // here, pods using it are admitted without it.
@@ -122,9 +133,31 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
           },
         },
       ]),
-      ...supervisorRoutes({ serverCaPem: pki.serverCa.certPem }),
+      ...supervisorRoutes({
+        serverCaPem: pki.serverCa.certPem,
+        join: {
+          pki,
+          registry,
+          lookup,
+          selfAddress: `${advertise}:${port}`,
+          ready: () => ready,
+          config: {
+            clusterCidrs: config.clusterCidr,
+            serviceCidrs: config.serviceCidr,
+            clusterDns: config.clusterDns,
+            clusterDomain: config.clusterDomain,
+            httpsPort: port,
+            advertiseIp: advertise,
+            nodePortRange: [30000, 32767],
+            disabled: config.disable ?? [],
+            disableScheduler: config.disableScheduler ?? false,
+            serverNodeName: config.nodeName ?? hostname(),
+            dataDir: serverDir,
+          },
+        },
+      }),
     ],
-    subresources: { ...podSubresources, ...certificateSubresources },
+    subresources: { ...podSubresources, ...authn.subresources(), ...certificateSubresources },
     serverAddress: `${advertise}:${port}`,
   });
   const listener: Listener = await listen(
@@ -143,6 +176,12 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     advertiseAddress: advertise,
     port: listener.port,
   });
+  await authn.start();
+  const stopNodeWatch = await watchNodeDeletions(
+    registry.store("", "nodes"),
+    registry.store("", "secrets"),
+    (m) => console.error(m),
+  );
   await ensureSystemPriorityClasses(registry);
   await ensureFlowControlBootstrap(registry);
   const apiServices = new LocalApiServices(registry);
@@ -193,6 +232,8 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       await listener.close();
       crds.stop();
       await apiServices.stop();
+      stopNodeWatch();
+      authn.stop();
       rbac.stop();
       await cacher.close();
       await backend.close();
