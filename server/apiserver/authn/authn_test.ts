@@ -230,6 +230,20 @@ Deno.test("authentication in the API server pipeline", async (t) => {
       );
     });
 
+    await t.step("TokenReview needs a token, and a caller allowed to create reviews", async () => {
+      const path = "/apis/authentication.k8s.io/v1/tokenreviews";
+      const body = { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: {} };
+      const empty = await s.json("POST", path, { cert: ADMIN, body });
+      assert.equal(empty.status, 400);
+      assert.match(String(empty.body.message), /token is required/);
+      const token = ((await tokenFor(s, "bob")).body.status as { token: string }).token;
+      const asBob = await s.json("POST", path, {
+        headers: bearer(token),
+        body: { ...body, spec: { token } },
+      });
+      assert.equal(asBob.status, 403);
+    });
+
     await t.step("an unknown bearer token is a 401 even on anonymous paths", async () => {
       const r = await s.call("GET", "/ping", { headers: bearer("not-a-token") });
       assert.equal(r.status, 401);
