@@ -16,12 +16,12 @@ import {
 Deno.test("flowcontrol: every bootstrap object is valid as it stands", async () => {
   for (const pl of [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS]) {
     const { obj, errors } = await create(levels, pl);
-    assert.deepStrictEqual(errors, [], pl.metadata.name);
+    assert.deepStrictEqual(errors, [], pl.metadata.name ?? "");
     assert.deepStrictEqual(obj.spec, pl.spec, `${pl.metadata.name} is changed by defaulting`);
   }
   for (const fs of [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS]) {
     const { obj, errors } = await create(flowSchemas, fs);
-    assert.deepStrictEqual(errors, [], fs.metadata.name);
+    assert.deepStrictEqual(errors, [], fs.metadata.name ?? "");
     assert.deepStrictEqual(obj.spec, fs.spec);
   }
 });
