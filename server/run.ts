@@ -32,6 +32,7 @@ import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
+import { startControllerManager } from "./controllers/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 
@@ -201,6 +202,14 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     keyPem: pki.clients.scheduler.keyPem,
     debug: config.debug,
   });
+  // So are the controllers: the manager's certificate, then a service account per controller.
+  const controllers = startControllerManager({
+    server: `https://127.0.0.1:${listener.port}`,
+    caPem: pki.serverCa.certPem,
+    certPem: pki.clients.controller.certPem,
+    keyPem: pki.clients.controller.keyPem,
+    debug: config.debug,
+  });
 
   const kubeconfigPath = config.writeKubeconfig ?? "/etc/rancher/k3s/k3s.yaml";
   await writeKubeconfig(
@@ -229,6 +238,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     backend,
     async stop() {
       await scheduler?.stop();
+      await controllers.stop();
       await listener.close();
       crds.stop();
       await apiServices.stop();

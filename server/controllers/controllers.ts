@@ -1,0 +1,64 @@
+/**
+ * The controllers `k3s server` runs, as {@link ControllerDescriptor}s for the
+ * {@link ControllerManager}: each under its upstream name (as in `--controllers`), acting as its
+ * own service account in kube-system (see `credentials.ts`), reading through the manager's
+ * shared informers.
+ *
+ * @module
+ */
+import { EventRecorder, type KubeClient } from "../../kube/client/mod.ts";
+import type { ControllerDescriptor } from "./framework/mod.ts";
+import { DeploymentController } from "./deployment/mod.ts";
+import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
+
+/** What the descriptors need: a client per service account. */
+export interface ControllerClients {
+  /** The client acting as `system:serviceaccount:kube-system:<name>`. */
+  clientFor(serviceAccount: string): KubeClient;
+}
+
+/** Every workload controller, in the order they start. */
+export function workloadControllers(clients: ControllerClients): ControllerDescriptor[] {
+  const as = (sa: string) => clients.clientFor(sa);
+  return [
+    {
+      name: "replicaset",
+      workers: 5,
+      create: (ctx) =>
+        new ReplicaSetController({
+          ...ctx,
+          name: "replicaset",
+          client: as("replicaset-controller"),
+        }),
+    },
+    {
+      name: "replicationcontroller",
+      workers: 5,
+      create: (ctx) => {
+        const client = as("replication-controller");
+        return new ReplicaSetController({
+          ...ctx,
+          name: "replicationcontroller",
+          client,
+          kind: REPLICATION_CONTROLLER_KIND,
+          recorder: new EventRecorder({
+            client,
+            component: "replication-controller",
+            clock: ctx.clock,
+            log: ctx.log,
+          }),
+        });
+      },
+    },
+    {
+      name: "deployment",
+      workers: 5,
+      create: (ctx) =>
+        new DeploymentController({
+          ...ctx,
+          name: "deployment",
+          client: as("deployment-controller"),
+        }),
+    },
+  ];
+}
