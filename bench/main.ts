@@ -10,6 +10,7 @@ interface Benchmark {
 }
 
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
+  api: () => import("./api.ts"),
   datastore: () => import("./datastore.ts"),
 };
 
