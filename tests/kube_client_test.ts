@@ -48,8 +48,12 @@ function recorder(inf: SharedInformer<KubeObject>) {
   return seen;
 }
 
+/** Controllers of the server may add their own ConfigMaps (`kube-root-ca.crt`): ours carry this. */
+const MINE = { "test.k3s.io/owner": "kube-client" };
+const SELECT_MINE = "test.k3s.io/owner=kube-client";
+
 function configMap(name: string, ns: string, data: Record<string, string> = {}): KubeObject {
-  return { metadata: { name, namespace: ns }, data };
+  return { metadata: { name, namespace: ns, labels: MINE }, data };
 }
 
 Deno.test("kube/client against a real server", async (t) => {
@@ -77,12 +81,16 @@ Deno.test("kube/client against a real server", async (t) => {
       assert.notEqual(patched.metadata.resourceVersion, updated.metadata.resourceVersion);
       await client.create(CONFIGMAPS, {
         ...configMap("b", "crud"),
-        metadata: { name: "b", namespace: "crud", labels: { x: "y" } },
+        metadata: { name: "b", namespace: "crud", labels: { ...MINE, x: "y" } },
       });
       const selected = await client.list(CONFIGMAPS, { namespace: "crud", labelSelector: "x=y" });
       assert.deepEqual(selected.items.map((i) => i.metadata.name), ["b"]);
-      const paged = await client.listAll(CONFIGMAPS, { namespace: "crud", pageSize: 1 });
-      assert.ok(paged.items.length >= 2, "every page followed");
+      const paged = await client.listAll(CONFIGMAPS, {
+        namespace: "crud",
+        pageSize: 1,
+        labelSelector: SELECT_MINE,
+      });
+      assert.deepEqual(paged.items.map((i) => i.metadata.name).sort(), ["a", "b"], "every page");
       await client.delete(CONFIGMAPS, "a", { namespace: "crud" });
       await assert.rejects(client.get(CONFIGMAPS, "a", { namespace: "crud" }), (e) => {
         assert.ok(isNotFound(e));
@@ -105,7 +113,7 @@ Deno.test("kube/client against a real server", async (t) => {
       await client.create(NAMESPACES, { metadata: { name: ns } });
       await client.create(CONFIGMAPS, configMap("pre", ns));
       const factory = new InformerFactory(client);
-      const inf = factory.informer(CONFIGMAPS, { namespace: ns });
+      const inf = factory.informer(CONFIGMAPS, { namespace: ns, labelSelector: SELECT_MINE });
       const seen = recorder(inf);
       factory.start(ac.signal);
       assert.equal(await factory.waitForSync(ac.signal), true);
@@ -143,7 +151,7 @@ Deno.test("kube/client against a real server", async (t) => {
         await client.create(CONFIGMAPS, configMap("x", ns));
         // The first list reports a resourceVersion older than the server's watch window, so its
         // watch is refused with 410 Gone by the server itself.
-        const real = listWatch(client, CONFIGMAPS, { namespace: ns });
+        const real = listWatch(client, CONFIGMAPS, { namespace: ns, labelSelector: SELECT_MINE });
         let lists = 0;
         const watches: string[] = [];
         const lw: ListerWatcher<KubeObject> = {
@@ -179,7 +187,7 @@ Deno.test("kube/client against a real server", async (t) => {
       await client.create(NAMESPACES, { metadata: { name: ns } });
       for (let i = 0; i < 5; i++) await client.create(CONFIGMAPS, configMap(`w${i}`, ns));
       const factory = new InformerFactory(client, { useWatchList: true });
-      const inf = factory.informer(CONFIGMAPS, { namespace: ns });
+      const inf = factory.informer(CONFIGMAPS, { namespace: ns, labelSelector: SELECT_MINE });
       const seen = recorder(inf);
       factory.start(ac.signal);
       assert.equal(await factory.waitForSync(ac.signal), true);
@@ -224,41 +232,47 @@ Deno.test("kube/client against a real server", async (t) => {
       await b.done;
     });
 
-    await t.step("a controller manager with its own identity leads or defers to the live leader", async () => {
-      const tls = join(server.dataDir, "server", "tls");
-      const read = (f: string) => Deno.readTextFile(join(tls, f));
-      const cmClient = new KubeClient({
-        server: client.config.server,
-        caPem: await read("server-ca.crt"),
-        certPem: await read("client-controller.crt"),
-        keyPem: await read("client-controller.key"),
-      });
-      const manager = new ControllerManager({ client: cmClient, identity: "cm-test" });
-      const stop = new AbortController();
-      const running = manager.run(stop.signal);
-      const holder = async () =>
-        (await client.get(LEASES, "kube-controller-manager", { namespace: "kube-system" }).catch(
-          () => undefined,
-        ))?.spec;
-      try {
-        await until("a controller-manager leader", async () => !!(await holder())?.holderIdentity);
-        const first = (await holder())!;
-        if (first.holderIdentity === "cm-test") {
-          await until("the manager leads", () => manager.isLeader());
-        } else {
-          // The server's own controller manager leads and keeps renewing: ours must wait.
-          await new Promise((r) => setTimeout(r, 4_500));
-          const later = (await holder())!;
-          assert.equal(later.holderIdentity, first.holderIdentity);
-          assert.notEqual(later.renewTime, first.renewTime, "the leader renews");
-          assert.equal(manager.isLeader(), false);
+    await t.step(
+      "a controller manager with its own identity leads or defers to the live leader",
+      async () => {
+        const tls = join(server.dataDir, "server", "tls");
+        const read = (f: string) => Deno.readTextFile(join(tls, f));
+        const cmClient = new KubeClient({
+          server: client.config.server,
+          caPem: await read("server-ca.crt"),
+          certPem: await read("client-controller.crt"),
+          keyPem: await read("client-controller.key"),
+        });
+        const manager = new ControllerManager({ client: cmClient, identity: "cm-test" });
+        const stop = new AbortController();
+        const running = manager.run(stop.signal);
+        const holder = async () =>
+          (await client.get(LEASES, "kube-controller-manager", { namespace: "kube-system" }).catch(
+            () => undefined,
+          ))?.spec;
+        try {
+          await until(
+            "a controller-manager leader",
+            async () => !!(await holder())?.holderIdentity,
+          );
+          const first = (await holder())!;
+          if (first.holderIdentity === "cm-test") {
+            await until("the manager leads", () => manager.isLeader());
+          } else {
+            // The server's own controller manager leads and keeps renewing: ours must wait.
+            await new Promise((r) => setTimeout(r, 4_500));
+            const later = (await holder())!;
+            assert.equal(later.holderIdentity, first.holderIdentity);
+            assert.notEqual(later.renewTime, first.renewTime, "the leader renews");
+            assert.equal(manager.isLeader(), false);
+          }
+        } finally {
+          stop.abort();
+          await running;
+          cmClient.close();
         }
-      } finally {
-        stop.abort();
-        await running;
-        cmClient.close();
-      }
-    });
+      },
+    );
   } finally {
     ac.abort();
     client.close();

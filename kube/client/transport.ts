@@ -150,15 +150,16 @@ export class Http2Transport implements Transport {
         return;
       }
       let answered = false;
-      const fail = (err: TransportError) => {
+      // Errors are built only when they are used: a Error's stack is not free.
+      const fail = (err: () => TransportError) => {
         if (answered) return;
         answered = true;
         cleanup();
         stream.close(NGHTTP2_CANCEL);
-        reject(err);
+        reject(err());
       };
       const onAbort = () =>
-        fail(new TransportError(`${req.method} ${req.path} aborted`, "ABORTED"));
+        fail(() => new TransportError(`${req.method} ${req.path} aborted`, "ABORTED"));
       const cleanup = () => {
         req.signal?.removeEventListener("abort", onAbort);
         if (timer !== undefined) clearTimeout(timer);
@@ -166,11 +167,11 @@ export class Http2Transport implements Transport {
       const timer = req.timeoutMs
         ? setTimeout(
           () =>
-            fail(
+            fail(() =>
               new TransportError(
                 `${req.method} ${req.path} timed out after ${req.timeoutMs} ms`,
                 "TIMEOUT",
-              ),
+              )
             ),
           req.timeoutMs,
         )
@@ -186,19 +187,19 @@ export class Http2Transport implements Transport {
       stream.on("error", (err: Error & { code?: string }) => {
         const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM ||
           err.code === "ERR_HTTP2_GOAWAY_SESSION" || err.code === "ERR_HTTP2_INVALID_SESSION";
-        fail(
+        fail(() =>
           new TransportError(
             `${req.method} ${req.path} failed: ${err.message}`,
             refused ? "REFUSED" : err.code,
-          ),
+          )
         );
       });
       stream.on("close", () => {
-        fail(
+        fail(() =>
           new TransportError(
             `${req.method} ${req.path} failed: stream closed before a response (code ${stream.rstCode})`,
             stream.rstCode === NGHTTP2_REFUSED_STREAM ? "REFUSED" : "RESET",
-          ),
+          )
         );
       });
       if (req.body !== undefined) stream.end(req.body);
@@ -214,12 +215,12 @@ export class Http2Transport implements Transport {
       const onAbort = () => stream.close(NGHTTP2_CANCEL);
       req.signal?.addEventListener("abort", onAbort, { once: true });
       const timer = timeoutMs ? setTimeout(() => stream.close(NGHTTP2_CANCEL), timeoutMs) : 0;
-      const finish = (err?: Error) => {
+      const finish = (err?: () => Error) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
-        if (err) reject(err);
+        if (err) reject(err());
         else {
           resolve({
             status: Number(headers[":status"] ?? 0),
@@ -233,14 +234,14 @@ export class Http2Transport implements Transport {
       stream.on(
         "error",
         (err: Error) =>
-          finish(new TransportError(`${req.method} ${req.path} failed: ${err.message}`)),
+          finish(() => new TransportError(`${req.method} ${req.path} failed: ${err.message}`)),
       );
       stream.on("close", () =>
-        finish(
+        finish(() =>
           new TransportError(
             `${req.method} ${req.path} failed: stream closed before its end (code ${stream.rstCode})`,
             "RESET",
-          ),
+          )
         ));
     });
   }

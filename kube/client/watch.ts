@@ -24,12 +24,14 @@ export async function* decodeWatch<T extends KubeObject>(
   let buffer = "";
   for await (const chunk of chunks) {
     buffer += chunk;
+    let start = 0;
     let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
+    while ((nl = buffer.indexOf("\n", start)) >= 0) {
+      const line = buffer.slice(start, nl).trim();
+      start = nl + 1;
       if (line) yield decodeLine<T>(line);
     }
+    buffer = start === 0 ? buffer : buffer.slice(start);
   }
   const rest = buffer.trim();
   if (rest) yield decodeLine<T>(rest);

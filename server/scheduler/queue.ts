@@ -104,6 +104,8 @@ class Heap {
 export class SchedulingQueue {
   readonly #clock: Clock;
   readonly #pods = new Map<string, QueuedPod>();
+  /** Pods in backoff and parked as unschedulable: the only ones timers and events look at. */
+  readonly #waiting = new Set<QueuedPod>();
   readonly #active = new Heap();
   #waiters: (() => void)[] = [];
   #moves = 0;
@@ -113,6 +115,12 @@ export class SchedulingQueue {
 
   constructor(clock: Clock) {
     this.#clock = clock;
+  }
+
+  #place(q: QueuedPod, where: QueuedPod["where"]): void {
+    q.where = where;
+    if (where === "backoff" || where === "unschedulable") this.#waiting.add(q);
+    else this.#waiting.delete(q);
   }
 
   /** Pods in each state. */
@@ -160,11 +168,13 @@ export class SchedulingQueue {
 
   /** The pod is gone, bound or no longer ours. */
   delete(key: string): void {
+    const q = this.#pods.get(key);
+    if (q) this.#waiting.delete(q);
     this.#pods.delete(key);
   }
 
   #pushActive(q: QueuedPod): void {
-    q.where = "active";
+    this.#place(q, "active");
     this.#active.push(q);
     const w = this.#waiters.shift();
     w?.();
@@ -172,7 +182,7 @@ export class SchedulingQueue {
 
   #activate(q: QueuedPod): void {
     if (q.backoffUntil > this.#clock.now()) {
-      q.where = "backoff";
+      this.#place(q, "backoff");
       this.#arm(q.backoffUntil);
     } else this.#pushActive(q);
   }
@@ -184,7 +194,7 @@ export class SchedulingQueue {
       if (!q) return undefined;
       // Entries deleted or moved since they were pushed are skipped.
       if (this.#pods.get(q.info.key) !== q || q.where !== "active") continue;
-      q.where = "popped";
+      this.#place(q, "popped");
       q.poppedAtMove = this.#moves;
       return q;
     }
@@ -217,10 +227,10 @@ export class SchedulingQueue {
     q.rejectedBy = rejectedBy;
     q.backoffUntil = this.#clock.now() + this.#backoff(q.attempts);
     if (this.#moves > q.poppedAtMove) {
-      q.where = "backoff";
+      this.#place(q, "backoff");
       this.#arm(q.backoffUntil);
     } else {
-      q.where = "unschedulable";
+      this.#place(q, "unschedulable");
       q.unschedulableSince = this.#clock.now();
       this.#arm(q.unschedulableSince + MAX_UNSCHEDULABLE_MS);
     }
@@ -231,7 +241,7 @@ export class SchedulingQueue {
     if (this.#pods.get(q.info.key) !== q) return;
     q.attempts++;
     q.backoffUntil = this.#clock.now() + this.#backoff(q.attempts);
-    q.where = "backoff";
+    this.#place(q, "backoff");
     this.#arm(q.backoffUntil);
   }
 
@@ -243,7 +253,7 @@ export class SchedulingQueue {
   moveAll(event: ClusterEvent): void {
     this.#moves++;
     const cures = CURES[event];
-    for (const q of this.#pods.values()) {
+    for (const q of [...this.#waiting]) {
       if (q.where !== "unschedulable") continue;
       if (cures !== "all" && ![...q.rejectedBy].some((p) => cures.includes(p))) continue;
       this.#activate(q);
@@ -253,7 +263,7 @@ export class SchedulingQueue {
   /** Moves due backoff pods and long-parked pods to active; re-arms its timer. */
   flush(): void {
     const now = this.#clock.now();
-    for (const q of this.#pods.values()) {
+    for (const q of [...this.#waiting]) {
       if (q.where === "backoff" && q.backoffUntil <= now) this.#pushActive(q);
       else if (q.where === "unschedulable" && now - q.unschedulableSince >= MAX_UNSCHEDULABLE_MS) {
         this.#activate(q);
@@ -270,7 +280,7 @@ export class SchedulingQueue {
       this.#timer = null;
       this.flush();
       let next = Infinity;
-      for (const q of this.#pods.values()) {
+      for (const q of this.#waiting) {
         if (q.where === "backoff") next = Math.min(next, q.backoffUntil);
         else if (q.where === "unschedulable") {
           next = Math.min(next, q.unschedulableSince + MAX_UNSCHEDULABLE_MS);
