@@ -10,6 +10,7 @@ interface Benchmark {
 }
 
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
+  api: () => import("./api.ts"),
   "control-plane": () => import("./control_plane.ts"),
   datastore: () => import("./datastore.ts"),
 };
