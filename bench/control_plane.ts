@@ -19,6 +19,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import {
   KubeClient,
@@ -260,6 +261,7 @@ export async function run(args: string[]): Promise<void> {
         "",
       ],
       ["server RSS at the end", rss ? `${Math.round(rss)} MiB` : "unknown", ""],
+      ["machine load average (1 min) at the end", loadavg()[0].toFixed(1), ""],
     ];
     const table = [
       "| measurement | result | target |",
@@ -277,7 +279,9 @@ export async function run(args: string[]): Promise<void> {
       `${sizes.pods.toLocaleString("en-US")} bare pods (50m cpu, 64Mi) created over HTTP/2 by ` +
       "the admin client. The simulated kubelet moves each bound pod to Running, so the server " +
       "also serves those status writes. Measured on the shared 2-core build machine; server, " +
-      "benchmark and simulated kubelet share the two cores.",
+      "benchmark and simulated kubelet share the two cores with whatever else runs there " +
+      "(see the load average row): wall-clock rates move with that load, the server CPU per " +
+      "pod rows much less.",
       "",
       table,
       "",

@@ -18,9 +18,6 @@ import {
   LeaderElector,
   LeaseLock,
   type Logger,
-  NAMESPACES,
-  type Node,
-  NODES,
   objectReference,
   type Pod,
   type PodCondition,
@@ -30,9 +27,10 @@ import {
 } from "../../kube/client/mod.ts";
 import { formatTime } from "../../kube/meta.ts";
 import { SchedulerCache } from "./cache.ts";
+import { watchCluster } from "./cluster_events.ts";
 import { FitError } from "./fit_error.ts";
 import { Cycle, type Plugin } from "./framework.ts";
-import { type PodInfo, podInfo } from "./pod_info.ts";
+import type { PodInfo } from "./pod_info.ts";
 import { DEFAULT_PLUGINS } from "./plugins/mod.ts";
 import { preempt } from "./preemption.ts";
 import { type QueuedPod, SchedulingQueue } from "./queue.ts";
@@ -68,32 +66,6 @@ export interface SchedulerStats {
   unschedulable: number;
   preemptions: number;
   bindErrors: number;
-}
-
-const TERMINAL = new Set(["Succeeded", "Failed"]);
-
-function isTerminal(pod: Pod): boolean {
-  return TERMINAL.has(pod.status?.phase ?? "");
-}
-
-function sameStrings(a: Record<string, string> | undefined, b: Record<string, string> | undefined) {
-  const ka = Object.keys(a ?? {});
-  if (ka.length !== Object.keys(b ?? {}).length) return false;
-  for (const k of ka) if (a![k] !== b?.[k]) return false;
-  return true;
-}
-
-/** Whether a pending pod changed in a way that can change where it fits. */
-function schedulingInputsChanged(a: Pod, b: Pod): boolean {
-  return JSON.stringify(a.spec) !== JSON.stringify(b.spec) ||
-    !sameStrings(a.metadata.labels, b.metadata.labels);
-}
-
-/** Whether a node changed in a way that can change which pods fit it. */
-function nodeInputsChanged(a: Node, b: Node): boolean {
-  return !sameStrings(a.metadata.labels, b.metadata.labels) ||
-    JSON.stringify(a.spec ?? {}) !== JSON.stringify(b.spec ?? {}) ||
-    JSON.stringify(a.status?.allocatable) !== JSON.stringify(b.status?.allocatable);
 }
 
 /** The default scheduler. */
@@ -138,7 +110,13 @@ export class Scheduler {
       log: this.#log,
     });
     this.#informers = new InformerFactory(this.#client, { clock: this.#clock, log: this.#log });
-    this.#watch();
+    watchCluster({
+      informers: this.#informers,
+      cache: this.cache,
+      queue: this.queue,
+      schedulerName: this.name,
+      log: this.#log,
+    });
   }
 
   /** Starts the informers, then campaigns and schedules while leader, until `signal` aborts. */
@@ -174,111 +152,6 @@ export class Scheduler {
   /** Resolves when every event recorded so far is written (tests, benchmarks). */
   flushEvents(): Promise<void> {
     return this.#recorder.flush();
-  }
-
-  #ours(pod: Pod): boolean {
-    const name = pod.spec?.schedulerName || "default-scheduler";
-    return name === this.name && !pod.spec?.nodeName && !pod.metadata.deletionTimestamp &&
-      !isTerminal(pod) && !(pod.spec?.schedulingGates?.length);
-  }
-
-  #watch(): void {
-    const pods = this.#informers.informer(PODS);
-    pods.addEventHandler({
-      add: (pod) => this.#podAdded(pod),
-      update: (old, pod) => this.#podUpdated(old, pod),
-      delete: (pod) => this.#podDeleted(pod),
-    });
-    const nodes = this.#informers.informer(NODES);
-    nodes.addEventHandler({
-      add: (node) => {
-        this.cache.setNode(node);
-        this.queue.moveAll("NodeAdd");
-      },
-      update: (old, node) => {
-        this.cache.setNode(node);
-        if (nodeInputsChanged(old, node)) this.queue.moveAll("NodeUpdate");
-      },
-      delete: (node) => this.cache.removeNode(node.metadata.name ?? ""),
-    });
-    const namespaces = this.#informers.informer(NAMESPACES);
-    namespaces.addEventHandler({
-      add: (ns) => this.cache.setNamespaceLabels(ns.metadata.name ?? "", ns.metadata.labels ?? {}),
-      update: (_o, ns) =>
-        this.cache.setNamespaceLabels(ns.metadata.name ?? "", ns.metadata.labels ?? {}),
-      delete: (ns) => this.cache.setNamespaceLabels(ns.metadata.name ?? "", undefined),
-    });
-  }
-
-  #info(pod: Pod): PodInfo | null {
-    try {
-      return podInfo(pod);
-    } catch (err) {
-      this.#log.warn(`cannot read pod ${pod.metadata.namespace}/${pod.metadata.name}: ${err}`);
-      return null;
-    }
-  }
-
-  #podAdded(pod: Pod): void {
-    const node = pod.spec?.nodeName;
-    if (node) {
-      if (isTerminal(pod)) return;
-      const info = this.#info(pod);
-      if (!info) return;
-      this.queue.delete(info.key);
-      this.cache.addPod(info, node);
-      this.queue.moveAll("AssignedPodAdd");
-    } else if (this.#ours(pod)) {
-      const info = this.#info(pod);
-      if (!info) return;
-      this.queue.add(info);
-      if (pod.status?.nominatedNodeName) this.cache.nominate(info, pod.status.nominatedNodeName);
-    }
-  }
-
-  #podUpdated(old: Pod, pod: Pod): void {
-    const node = pod.spec?.nodeName;
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    if (node) {
-      if (isTerminal(pod)) {
-        if (this.cache.removePod(key)) this.queue.moveAll("AssignedPodDelete");
-        return;
-      }
-      const placed = this.cache.nodeOf(key) === node;
-      const changed = !old.spec?.nodeName || !placed ||
-        !sameStrings(old.metadata.labels, pod.metadata.labels) ||
-        !!old.metadata.deletionTimestamp !== !!pod.metadata.deletionTimestamp;
-      if (!old.spec?.nodeName) {
-        const queued = this.queue.get(key);
-        this.queue.delete(key);
-        if (queued) this.cache.nominate(queued.info, undefined);
-      }
-      if (!changed) return;
-      const info = this.#info(pod);
-      if (!info) return;
-      this.cache.addPod(info, node);
-      if (old.spec?.nodeName) this.queue.moveAll("AssignedPodUpdate");
-      else this.queue.moveAll("AssignedPodAdd");
-      return;
-    }
-    if (!this.#ours(pod)) {
-      const queued = this.queue.get(key);
-      this.queue.delete(key);
-      if (queued) this.cache.nominate(queued.info, undefined);
-      return;
-    }
-    const info = this.#info(pod);
-    if (!info) return;
-    if (this.queue.has(key) && !schedulingInputsChanged(old, pod)) this.queue.refresh(info);
-    else this.queue.add(info);
-  }
-
-  #podDeleted(pod: Pod): void {
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const queued = this.queue.get(key);
-    this.queue.delete(key);
-    if (queued) this.cache.nominate(queued.info, undefined);
-    if (this.cache.removePod(key)) this.queue.moveAll("AssignedPodDelete");
   }
 
   /** The scheduling loop of one leadership term. */
