@@ -118,9 +118,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     registry,
     authenticators: authn.authenticators,
     authorizer: rbac.authorizer,
-    // No controller creates each namespace's `default` service account yet: until one runs
-    // here, pods using it are admitted without it.
-    admission: admissionPlugins(registry, { serviceAccount: { allowMissingDefault: true } }),
+    admission: admissionPlugins(registry),
     routes: [
       versionRoute(),
       ...openApiRoutes(registry),
@@ -158,7 +156,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
         },
       }),
     ],
-    subresources: { ...podSubresources, ...authn.subresources(), ...certificateSubresources },
+    subresources: {
+      ...podSubresources(registry),
+      ...authn.subresources(),
+      ...certificateSubresources,
+    },
     serverAddress: `${advertise}:${port}`,
   });
   const listener: Listener = await listen(
@@ -208,6 +210,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     caPem: pki.serverCa.certPem,
     certPem: pki.clients.controller.certPem,
     keyPem: pki.clients.controller.keyPem,
+    clusterCidr: config.clusterCidr,
     debug: config.debug,
   });
 

@@ -16,9 +16,17 @@ import {
   KubeClient,
   NODES,
   type Pod,
+  POD_DISRUPTION_BUDGETS,
   PODS,
+  REPLICA_SETS,
+  RESOURCE_QUOTAS,
 } from "../kube/client/mod.ts";
+import {
+  NodeLifecycleController,
+  TaintEvictionController,
+} from "../server/controllers/core/mod.ts";
 import { startServer } from "./harness.ts";
+import { SimKubelet } from "./sim/mod.ts";
 
 const DEADLINE_MS = 30_000;
 
@@ -84,7 +92,8 @@ async function setStatus(client: KubeClient, ns: string, name: string, ip: strin
 Deno.test("core controllers", async (t) => {
   const server = await startServer();
   const client = await KubeClient.fromKubeconfig(server.kubeconfig);
-  void InformerFactory;
+  const kubelets: SimKubelet[] = [];
+  const stopControllers = new AbortController();
   try {
     await t.step(
       "a new namespace gets a default service account and kube-root-ca.crt",
@@ -256,7 +265,234 @@ Deno.test("core controllers", async (t) => {
       assert.equal(new Set(cidrs).size, 3);
       for (const c of cidrs) assert.match(c, /^10\.42\.\d+\.0\/24$/);
     });
+
+    const replicaSet = (name: string, replicas: number, tolerationSeconds?: number) => ({
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: "app", image: "registry.local/app:1" }],
+            ...(tolerationSeconds === undefined ? {} : {
+              tolerations: ["unreachable", "not-ready"].map((k) => ({
+                key: `node.kubernetes.io/${k}`,
+                operator: "Exists",
+                effect: "NoExecute",
+                tolerationSeconds,
+              })),
+            }),
+          },
+        },
+      },
+    });
+    const podsOf = async (ns: string, app: string) =>
+      (await client.list(PODS, { namespace: ns, labelSelector: `app=${app}` })).items;
+
+    await t.step("a node that stops heartbeating is Unknown, tainted and emptied", async () => {
+      // Short grace periods for the test: the same controllers, run here against the server.
+      const informers = new InformerFactory(client);
+      const lifecycle = new NodeLifecycleController({
+        name: "nodelifecycle-test",
+        client,
+        informers,
+        gracePeriodMs: 3_000,
+        monitorPeriodMs: 500,
+      });
+      const eviction = new TaintEvictionController({
+        name: "tainteviction-test",
+        client,
+        informers,
+      });
+      informers.start(stopControllers.signal);
+      void lifecycle.run(1, stopControllers.signal);
+      void eviction.run(1, stopControllers.signal);
+
+      const a = new SimKubelet({ client, nodes: ["lc-a"], heartbeatMs: 500 });
+      kubelets.push(a);
+      await a.start();
+      await server.kubectlOk(["create", "namespace", "lc"]);
+      await eventually(
+        "the default service account",
+        async () =>
+          (await server.kubectl(["get", "sa", "default", "-n", "lc"])).code === 0
+            ? true
+            : undefined,
+      );
+      await client.create(REPLICA_SETS, replicaSet("moved", 2, 1), { namespace: "lc" });
+      // A pod that tolerates the node's trouble for an hour stays.
+      await client.create(PODS, {
+        metadata: { name: "patient" },
+        spec: {
+          nodeName: "lc-a",
+          containers: [{ name: "app", image: "registry.local/app:1" }],
+          tolerations: [{
+            key: "node.kubernetes.io/unreachable",
+            operator: "Exists",
+            effect: "NoExecute",
+            tolerationSeconds: 3600,
+          }],
+        },
+      }, { namespace: "lc" });
+      await eventually("two pods running on lc-a", async () => {
+        const pods = await podsOf("lc", "moved");
+        return pods.length === 2 &&
+            pods.every((p) => p.status?.phase === "Running" && p.spec?.nodeName === "lc-a")
+          ? true
+          : undefined;
+      });
+      const b = new SimKubelet({ client, nodes: ["lc-b"], heartbeatMs: 500 });
+      kubelets.push(b);
+      await b.start();
+      await a.stop();
+
+      const node = await eventually("lc-a Unknown and tainted", async () => {
+        const n = await client.get(NODES, "lc-a");
+        const ready = n.status?.conditions?.find((c) => c.type === "Ready");
+        const keys = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
+        return ready?.status === "Unknown" && keys.length === 2 ? { ready, keys } : undefined;
+      });
+      assert.equal(node.ready.reason, "NodeStatusUnknown");
+      assert.equal(node.ready.message, "Kubelet stopped posting node status.");
+      assert.deepEqual(node.keys, [
+        "node.kubernetes.io/unreachable:NoExecute",
+        "node.kubernetes.io/unreachable:NoSchedule",
+      ]);
+      const out = await server.kubectlOk(["get", "node", "lc-a"]);
+      assert.match(out, /lc-a\s+NotReady/);
+      // The pods on lc-a are evicted, and the ReplicaSet replaces them on lc-b.
+      await eventually("replacements running on lc-b", async () => {
+        const pods = await podsOf("lc", "moved");
+        const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+        const gone = pods.filter((p) => p.spec?.nodeName === "lc-a");
+        return live.length === 2 &&
+            live.every((p) => p.spec?.nodeName === "lc-b" && p.status?.phase === "Running") &&
+            gone.every((p) => p.metadata.deletionTimestamp)
+          ? true
+          : undefined;
+      });
+      const evicted = (await podsOf("lc", "moved")).find((p) => p.spec?.nodeName === "lc-a");
+      assert.ok(evicted, "the evicted pods stay Terminating: no kubelet finishes them");
+      const cond = evicted.status?.conditions?.find((c) => c.type === "DisruptionTarget");
+      assert.equal(cond?.reason, "DeletionByTaintManager");
+      const patient = await client.get(PODS, "patient", { namespace: "lc" });
+      assert.equal(patient.metadata.deletionTimestamp, undefined);
+      assert.equal(patient.status?.conditions?.find((c) => c.type === "Ready")?.status, "False");
+    });
+
+    await t.step("PodDisruptionBudget status and eviction refusal", async () => {
+      const ns = "lc";
+      await client.create(REPLICA_SETS, replicaSet("guarded", 2), { namespace: ns });
+      await client.create(POD_DISRUPTION_BUDGETS, {
+        metadata: { name: "guard" },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: "guarded" } } },
+      }, { namespace: ns });
+      const status = await eventually("the budget's status", async () => {
+        const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
+        const s = p.status as Record<string, unknown> | undefined;
+        return s?.currentHealthy === 2 ? s : undefined;
+      });
+      assert.equal(status.expectedPods, 2);
+      assert.equal(status.desiredHealthy, 2);
+      assert.equal(status.disruptionsAllowed, 0);
+      assert.equal(status.observedGeneration, 1);
+      const cond = (status.conditions as { type: string; status: string; reason: string }[])[0];
+      assert.deepEqual([cond.type, cond.status, cond.reason], [
+        "DisruptionAllowed",
+        "False",
+        "InsufficientPods",
+      ]);
+
+      const [victim] = await podsOf(ns, "guarded");
+      const evict = (name: string) =>
+        server.request("POST", `/api/v1/namespaces/${ns}/pods/${name}/eviction`, {
+          body: JSON.stringify({
+            apiVersion: "policy/v1",
+            kind: "Eviction",
+            metadata: { name, namespace: ns },
+          }),
+        });
+      const refused = await evict(victim.metadata.name!);
+      assert.equal(refused.status, 429);
+      const body = JSON.parse(refused.body);
+      assert.equal(
+        body.message,
+        "Cannot evict pod as it would violate the pod's disruption budget.",
+      );
+      assert.equal(body.details.causes[0].reason, "DisruptionBudget");
+      assert.equal(
+        body.details.causes[0].message,
+        "The disruption budget guard needs 2 healthy pods and has 2 currently",
+      );
+
+      // A looser budget (a percentage of the ReplicaSet's scale) allows one eviction.
+      await server.kubectlOk([
+        "patch",
+        "pdb",
+        "guard",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        '{"spec":{"minAvailable":null,"maxUnavailable":"50%"}}',
+      ]);
+      const loosened = await eventually("one disruption allowed", async () => {
+        const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
+        const s = p.status as Record<string, unknown> | undefined;
+        return s?.observedGeneration === 2 && s?.disruptionsAllowed === 1 ? s : undefined;
+      });
+      assert.equal(loosened.desiredHealthy, 1);
+      assert.equal(loosened.expectedPods, 2);
+      const ok = await evict(victim.metadata.name!);
+      assert.equal(ok.status, 201, ok.body);
+      // The budget is spent until the controller sees the pod replaced.
+      const [other] = (await podsOf(ns, "guarded")).filter((p) =>
+        p.metadata.name !== victim.metadata.name
+      );
+      const again = await evict(other.metadata.name!);
+      assert.equal(again.status, 429);
+      await eventually("the budget healthy again", async () => {
+        const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
+        const s = p.status as Record<string, unknown> | undefined;
+        return s?.currentHealthy === 2 && s?.disruptionsAllowed === 1 ? true : undefined;
+      });
+    });
+
+    await t.step("resource quota usage is given back on delete", async () => {
+      const ns = "lc";
+      await client.create(RESOURCE_QUOTAS, {
+        metadata: { name: "q" },
+        spec: { hard: { pods: "20", configmaps: "10" } },
+      }, { namespace: ns });
+      const used = async () =>
+        ((await client.get(RESOURCE_QUOTAS, "q", { namespace: ns })).status as {
+          used?: Record<string, string>;
+        } | undefined)?.used;
+      const before = await eventually("usage computed", async () => {
+        const u = await used();
+        return u?.pods !== undefined ? u : undefined;
+      });
+      const pods = (await client.list(PODS, { namespace: ns })).items.filter((p) => {
+        const phase = p.status?.phase;
+        return phase !== "Succeeded" && phase !== "Failed";
+      });
+      assert.equal(before.pods, String(pods.length));
+      await server.kubectlOk(["create", "configmap", "extra", "-n", ns]);
+      await eventually("a configmap counted", async () => {
+        const u = await used();
+        return u?.configmaps === String(Number(before.configmaps) + 1) ? true : undefined;
+      });
+      await server.kubectlOk(["delete", "configmap", "extra", "-n", ns]);
+      await eventually("the configmap given back", async () => {
+        const u = await used();
+        return u?.configmaps === before.configmaps ? true : undefined;
+      });
+    });
   } finally {
+    stopControllers.abort();
+    for (const k of kubelets) await k.stop();
     client.close();
     await server.close();
   }

@@ -105,9 +105,13 @@ async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void
   });
   const warnings = response.headers.get("warning");
   if (warnings) out["warning"] = splitWarnings(warnings);
-  // An HTTP/1.1 request body left unread (refused as too large) would be taken for the next
-  // request on the connection: close it, as Go's server does.
-  if (hasBody && req.httpVersionMajor === 1 && !req.readableEnded) out["connection"] = "close";
+  // A request body left unread (refused as too large) is drained, within bounds, so the client
+  // can finish sending and read the answer; an HTTP/1.1 connection is then closed, as Go's
+  // server does, since its framing can no longer be trusted.
+  if (hasBody && !req.readableEnded) {
+    await drain(req);
+    if (req.httpVersionMajor === 1) out["connection"] = "close";
+  }
   res.writeHead(response.status, out);
   if (!response.body || method === "HEAD") {
     res.end();
@@ -129,6 +133,27 @@ async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void
   } finally {
     if (!res.writableEnded) res.end();
   }
+}
+
+/** Reads and drops what is left of a request body: at most 64 MiB and 5 seconds. */
+function drain(req: NodeReq): Promise<void> {
+  return new Promise((resolve) => {
+    let left = 64 * 1024 * 1024;
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      resolve();
+    };
+    const onData = (chunk: Uint8Array) => {
+      left -= chunk.byteLength;
+      if (left < 0) done();
+    };
+    const timer = setTimeout(done, 5_000);
+    req.on("data", onData);
+    req.once("end", done);
+    req.once("error", done);
+    req.resume();
+  });
 }
 
 /** Headers joins repeated values with ", "; each warning is a quoted 299 entry. */

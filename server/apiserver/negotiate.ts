@@ -11,17 +11,33 @@ import { badRequest, notAcceptable, tooLarge, unsupportedMediaType } from "../..
 /** Upstream's limit on a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Reads the body, refusing more than {@link MAX_BODY_BYTES}. */
+/**
+ * Reads the body, refusing more than {@link MAX_BODY_BYTES}. What is left of a refused body is
+ * read and dropped in the background (up to 64 MiB), so the client can finish sending and read
+ * the 413 instead of seeing its connection reset.
+ */
 export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > max) throw tooLarge();
-  if (!req.body) return new Uint8Array();
+  if (!req.body) {
+    if (declared > max) throw tooLarge();
+    return new Uint8Array();
+  }
+  const reader = req.body.getReader();
+  if (declared > max) {
+    discardRest(reader, 64 * 1024 * 1024);
+    throw tooLarge();
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      discardRest(reader, 64 * 1024 * 1024);
+      throw tooLarge();
+    }
+    chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
@@ -31,6 +47,17 @@ export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<Uint
     at += c.byteLength;
   }
   return out;
+}
+
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): void {
+  (async () => {
+    for (let left = budget; left > 0;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      left -= value.byteLength;
+    }
+    await reader.cancel();
+  })().catch(() => {});
 }
 
 /** The media type without parameters, lower-cased. */

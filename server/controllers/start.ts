@@ -8,6 +8,7 @@
 import { consoleLogger, KubeClient } from "../../kube/client/mod.ts";
 import { KUBERNETES_VERSION } from "../../kube/version.ts";
 import { workloadControllers } from "./controllers.ts";
+import { coreControllers } from "./core/mod.ts";
 import { ServiceAccountClients } from "./credentials.ts";
 import { ControllerManager } from "./framework/mod.ts";
 
@@ -21,6 +22,8 @@ export interface StartControllerManagerOptions {
   keyPem: string;
   /** Controller names not to run. */
   disabled?: readonly string[];
+  /** `--cluster-cidr`: the pod ranges node IPAM hands out. */
+  clusterCidr?: readonly string[];
   debug?: boolean;
 }
 
@@ -50,7 +53,14 @@ export function startControllerManager(
   });
   const manager = new ControllerManager({
     client: root,
-    controllers: workloadControllers(accounts),
+    controllers: [
+      ...workloadControllers(accounts),
+      ...coreControllers({
+        clients: accounts,
+        caPem: options.caPem,
+        clusterCidr: options.clusterCidr,
+      }),
+    ],
     disabled: options.disabled,
     log,
   });

@@ -8,10 +8,11 @@ import { badRequest, methodNotSupported } from "../../../kube/errors.ts";
 import type { KubeObject } from "../../../kube/meta.ts";
 import { fieldManager, type RequestContext, writeContext } from "../context.ts";
 import { decodeObject, readBody } from "../negotiate.ts";
-import type { Served } from "../registry.ts";
+import type { Registry, Served } from "../registry.ts";
 import { respondValue } from "../respond.ts";
 import type { SubresourceHandler, WriteHooks } from "../rest.ts";
 import { applyBinding } from "../resources/core/mod.ts";
+import { checkDisruptionBudget, withDisruptionTarget } from "./eviction.ts";
 
 function success(ctx: RequestContext): Response {
   return respondValue(ctx, {
@@ -51,7 +52,8 @@ const binding: SubresourceHandler = async (ctx, served, hooks) => {
   return success(ctx);
 };
 
-const eviction: SubresourceHandler = async (
+const eviction = (registry: Registry): SubresourceHandler =>
+async (
   ctx: RequestContext,
   served: Served,
   hooks: WriteHooks,
@@ -63,6 +65,17 @@ const eviction: SubresourceHandler = async (
   const opts = (e.deleteOptions ?? {}) as Record<string, unknown>;
   const current = await served.store.get(ctx.info.namespace, ctx.info.name);
   await hooks.admit(ctx, served, "DELETE", null, current.obj);
+  const wctx = writeContext(ctx);
+  // Disruption budgets may refuse (429); an allowed eviction marks the pod before deleting it.
+  if (await checkDisruptionBudget(registry, current.obj, wctx, fieldManager(ctx))) {
+    await served.store.guaranteedUpdate(
+      ctx.info.namespace,
+      ctx.info.name,
+      wctx,
+      { subresource: "status", fieldManager: fieldManager(ctx), apiVersion: "v1" },
+      (pod) => withDisruptionTarget(pod.obj, ctx.now),
+    );
+  }
   await served.store.delete(ctx.info.namespace, ctx.info.name, writeContext(ctx), {
     gracePeriodSeconds: typeof opts.gracePeriodSeconds === "number"
       ? opts.gracePeriodSeconds
@@ -72,7 +85,7 @@ const eviction: SubresourceHandler = async (
   return success(ctx);
 };
 
-export const podSubresources: Record<string, SubresourceHandler> = {
-  "/pods/binding": binding,
-  "/pods/eviction": eviction,
-};
+/** The handlers; eviction reads the PodDisruptionBudgets of `registry`. */
+export function podSubresources(registry: Registry): Record<string, SubresourceHandler> {
+  return { "/pods/binding": binding, "/pods/eviction": eviction(registry) };
+}

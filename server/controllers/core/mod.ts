@@ -10,6 +10,14 @@
  * | `endpoint` | core/v1 Endpoints of services with a selector |
  * | `endpointslice` | discovery.k8s.io/v1 EndpointSlices of services with a selector |
  * | `nodeipam` | `spec.podCIDRs` from `--cluster-cidr` |
+ * | `nodelifecycle` | silent nodes to Unknown, condition taints |
+ * | `taint-eviction-controller` | pods off nodes with NoExecute taints they do not tolerate |
+ * | `podgc` | finished pods above a threshold, pods of deleted nodes, unscheduled terminating pods |
+ * | `resourcequota` | ResourceQuota `status.used`, recomputed on changes and every 5 min |
+ * | `disruption` | PodDisruptionBudget status |
+ *
+ * The eviction side of budgets is the API server's (`pods/eviction`). There is no
+ * horizontal pod autoscaler: it needs a metrics API, which the server does not serve yet.
  *
  * ```ts
  * new ControllerManager({ client, controllers: [...coreControllers({ clients, caPem })] });
@@ -24,6 +32,11 @@ import { ServiceAccountController } from "./service_account.ts";
 import { EndpointsController } from "./endpoints.ts";
 import { EndpointSliceController } from "./endpoint_slices.ts";
 import { NodeIpamController } from "./node_ipam.ts";
+import { type NodeLifecycleConfig, NodeLifecycleController } from "./node_lifecycle.ts";
+import { type PodGcConfig, PodGcController } from "./pod_gc.ts";
+import { TaintEvictionController } from "./taint_eviction.ts";
+import { ResourceQuotaController } from "./resource_quota.ts";
+import { DisruptionController } from "./disruption.ts";
 
 export { namespaceInactive, ServiceAccountController } from "./service_account.ts";
 export { ROOT_CA_CONFIGMAP, RootCaPublisher } from "./root_ca.ts";
@@ -36,6 +49,17 @@ export {
   SERVICE_NAME_LABEL,
 } from "./endpoint_slices.ts";
 export { type NodeIpamConfig, NodeIpamController } from "./node_ipam.ts";
+export {
+  desiredTaints,
+  type NodeLifecycleConfig,
+  NodeLifecycleController,
+  TAINT_NOT_READY,
+  TAINT_UNREACHABLE,
+} from "./node_lifecycle.ts";
+export { TaintEvictionController, tolerationMs } from "./taint_eviction.ts";
+export { type PodGcConfig, PodGcController } from "./pod_gc.ts";
+export { type ResourceQuotaConfig, ResourceQuotaController } from "./resource_quota.ts";
+export { DisruptionController } from "./disruption.ts";
 
 /** What the core controllers need from the server. */
 export interface CoreControllerDeps {
@@ -45,6 +69,13 @@ export interface CoreControllerDeps {
   caPem: string;
   /** `--cluster-cidr` (default `10.42.0.0/16`). */
   clusterCidr?: readonly string[];
+  /** Node monitoring periods (defaults: upstream's 40 s grace, 5 s period). */
+  nodeLifecycle?: Pick<
+    NodeLifecycleConfig,
+    "gracePeriodMs" | "startupGracePeriodMs" | "monitorPeriodMs"
+  >;
+  /** Pod GC settings (defaults: 12500 finished pods, every 20 s). */
+  podGc?: Pick<PodGcConfig, "terminatedPodThreshold" | "gcPeriodMs" | "quarantineMs">;
 }
 
 /** Every core controller, in the order they start. */
@@ -96,6 +127,57 @@ export function coreControllers(deps: CoreControllerDeps): ControllerDescriptor[
           name: "nodeipam",
           client: as("node-controller"),
           clusterCidr: deps.clusterCidr,
+        }),
+    },
+    {
+      name: "nodelifecycle",
+      workers: 2,
+      create: (ctx) =>
+        new NodeLifecycleController({
+          ...ctx,
+          ...deps.nodeLifecycle,
+          name: "nodelifecycle",
+          client: as("node-controller"),
+        }),
+    },
+    {
+      name: "taint-eviction-controller",
+      workers: 2,
+      create: (ctx) =>
+        new TaintEvictionController({
+          ...ctx,
+          name: "taint-eviction-controller",
+          client: as("node-controller"),
+        }),
+    },
+    {
+      name: "podgc",
+      create: (ctx) =>
+        new PodGcController({
+          ...ctx,
+          ...deps.podGc,
+          name: "podgc",
+          client: as("pod-garbage-collector"),
+        }),
+    },
+    {
+      name: "resourcequota",
+      workers: 5,
+      create: (ctx) =>
+        new ResourceQuotaController({
+          ...ctx,
+          name: "resourcequota",
+          client: as("resourcequota-controller"),
+        }),
+    },
+    {
+      name: "disruption",
+      workers: 2,
+      create: (ctx) =>
+        new DisruptionController({
+          ...ctx,
+          name: "disruption",
+          client: as("disruption-controller"),
         }),
     },
   ];
