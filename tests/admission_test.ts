@@ -9,11 +9,19 @@
 import assert from "node:assert/strict";
 import { type K3sServer, kubectlSteps, type ScopedKubectl, startServer } from "./harness.ts";
 
-/** A namespace with its `default` service account (no controller makes it here yet). */
+/** Waits until the service account controller has made the namespace's `default` account. */
+async function defaultServiceAccount(k: ScopedKubectl, ns: string): Promise<void> {
+  for (let i = 0; (await k.run(["-n", ns, "get", "serviceaccount", "default"])).code !== 0; i++) {
+    if (i > 100) throw new Error(`Timed out waiting for ${ns}/default`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A namespace with its `default` service account. */
 async function namespace(k: ScopedKubectl, name: string, labels: string[] = []): Promise<void> {
   await k.ok(["create", "namespace", name]);
   if (labels.length) await k.ok(["label", "namespace", name, ...labels]);
-  await k.ok(["-n", name, "create", "serviceaccount", "default"]);
+  await defaultServiceAccount(k, name);
 }
 
 /** A pod with one container `c`; `spec` and `container` are extra YAML lines, indented. */
@@ -37,7 +45,7 @@ Deno.test("admission with the real kubectl", async (t) => {
   const server: K3sServer = await startServer();
   try {
     await kubectlSteps(t, server, "adm", async (k, t) => {
-      await k.ok(["create", "serviceaccount", "default"]);
+      await defaultServiceAccount(k, k.namespace);
 
       await t.step("the service account token volume shows in get -o yaml", async () => {
         await k.ok(["run", "sa", "--image=busybox", "--restart=Never"]);
