@@ -28,6 +28,7 @@ import { certificateSubresources } from "./apiserver/resources/certificates/mod.
 import { ensureFlowControlBootstrap } from "./apiserver/resources/flowcontrol/mod.ts";
 import { ensureSystemPriorityClasses } from "./apiserver/resources/scheduling/mod.ts";
 import { builtinResources } from "./apiserver/resources/mod.ts";
+import { namespaceSubresources } from "./apiserver/subresources/namespaces.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
@@ -158,6 +159,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     ],
     subresources: {
       ...podSubresources(registry),
+      ...namespaceSubresources,
       ...authn.subresources(),
       ...certificateSubresources,
     },

@@ -70,6 +70,11 @@ export interface Strategy {
    * once, given the grace period asked for. Pods bound to a node are.
    */
   gracefulDeletion?(obj: KubeObject, gracePeriodSeconds: number | undefined): number | null;
+  /**
+   * True while a deleted object must stay, marked for deletion, though it has no finalizers in
+   * metadata (a namespace while `spec.finalizers` is not empty); updates do not remove it then.
+   */
+  deletionHeld?(obj: KubeObject): boolean;
 }
 
 /** One column of `kubectl get` output, as `meta.k8s.io/v1` `TableColumnDefinition`. */

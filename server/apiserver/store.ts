@@ -314,7 +314,10 @@ export class Store {
       if (deepEqualExcept(out, old, ["resourceVersion"])) return current;
       const nm = out.metadata as ObjectMeta;
       if (ctx.dryRun) return cachedObject(key, out, current.rv);
-      if (nm.deletionTimestamp && !nm.finalizers?.length && nm.deletionGracePeriodSeconds === 0) {
+      if (
+        nm.deletionTimestamp && !nm.finalizers?.length && nm.deletionGracePeriodSeconds === 0 &&
+        !this.def.strategy?.deletionHeld?.(out)
+      ) {
         const res = await this.#deps.backend.delete(key, current.rv);
         if (res.ok) {
           await this.def.strategy?.afterDelete?.(out);
@@ -411,7 +414,8 @@ export class Store {
       if (policy === "Background" || policy === "Orphan") finalizers.delete("foregroundDeletion");
       const grace = this.def.strategy?.gracefulDeletion?.(current.obj, opts.gracePeriodSeconds) ??
         null;
-      const pending = finalizers.size > 0 || (grace !== null && grace > 0);
+      const pending = finalizers.size > 0 || (grace !== null && grace > 0) ||
+        this.def.strategy?.deletionHeld?.(obj) === true;
       if (pending) {
         if (!m.deletionTimestamp) {
           const at = new Date(ctx.now.getTime() + (grace ?? 0) * 1000);

@@ -9,6 +9,8 @@
 import { EventRecorder, type KubeClient } from "../../kube/client/mod.ts";
 import type { ControllerDescriptor } from "./framework/mod.ts";
 import { DeploymentController } from "./deployment/mod.ts";
+import { GarbageCollector } from "./garbagecollector/mod.ts";
+import { NamespaceController } from "./namespace/mod.ts";
 import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
 
 /** What the descriptors need: a client per service account. */
@@ -59,6 +61,22 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           name: "deployment",
           client: as("deployment-controller"),
         }),
+    },
+    {
+      name: "garbagecollector",
+      workers: 10,
+      create: (ctx) =>
+        new GarbageCollector({
+          ...ctx,
+          name: "garbagecollector",
+          client: as("generic-garbage-collector"),
+        }),
+    },
+    {
+      name: "namespace",
+      workers: 5,
+      create: (ctx) =>
+        new NamespaceController({ ...ctx, name: "namespace", client: as("namespace-controller") }),
     },
   ];
 }

@@ -1,6 +1,8 @@
 /**
  * `namespaces`: cluster-scoped, Active on create, `kubernetes` finalizer in `spec.finalizers`,
- * and the `kubernetes.io/metadata.name` label kept equal to the name.
+ * and the `kubernetes.io/metadata.name` label kept equal to the name. A delete makes the
+ * namespace Terminating; it stays until `spec.finalizers` is empty (the namespace controller
+ * empties it through `namespaces/finalize` once the content is gone), and goes then.
  *
  * @module
  */
@@ -12,6 +14,19 @@ import { column, field } from "./columns.ts";
 import { arr, child, invalidField, str } from "./util.ts";
 
 const NAME_LABEL = "kubernetes.io/metadata.name";
+const FINALIZING = Symbol("finalizing");
+
+/**
+ * Marks `o` as a `namespaces/finalize` write, the one update that may change
+ * `spec.finalizers` (a symbol-keyed property: never stored or serialized).
+ */
+export function markFinalize(o: KubeObject): void {
+  Object.defineProperty(o, FINALIZING, { value: true });
+}
+
+function specFinalizers(o: KubeObject): unknown[] {
+  return arr(field(o, "spec").finalizers);
+}
 const STANDARD_FINALIZERS = ["kubernetes"];
 
 function nameLabel(o: KubeObject): void {
@@ -58,9 +73,16 @@ export function namespaceResource(): ResourceDef {
       },
       prepareForUpdate(o, old) {
         // spec.finalizers only change through the finalize subresource.
+        const finalizing = (o as unknown as Record<symbol, unknown>)[FINALIZING] === true;
+        const finalizers = specFinalizers(o);
         o.spec = deepClone(old.spec ?? {});
+        if (finalizing) child(o, "spec").finalizers = finalizers;
         nameLabel(o);
       },
+      prepareForDelete(o) {
+        child(o, "status").phase = "Terminating";
+      },
+      deletionHeld: (o) => specFinalizers(o).length > 0,
       validate,
     },
     columns: [
