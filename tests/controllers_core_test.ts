@@ -266,7 +266,12 @@ Deno.test("core controllers", async (t) => {
       for (const c of cidrs) assert.match(c, /^10\.42\.\d+\.0\/24$/);
     });
 
-    const replicaSet = (name: string, replicas: number, tolerationSeconds?: number) => ({
+    const replicaSet = (
+      name: string,
+      replicas: number,
+      tolerationSeconds?: number,
+      terminationGracePeriodSeconds = 0,
+    ) => ({
       metadata: { name },
       spec: {
         replicas,
@@ -274,7 +279,7 @@ Deno.test("core controllers", async (t) => {
         template: {
           metadata: { labels: { app: name } },
           spec: {
-            terminationGracePeriodSeconds: 0,
+            terminationGracePeriodSeconds,
             containers: [{ name: "app", image: "registry.local/app:1" }],
             ...(tolerationSeconds === undefined ? {} : {
               tolerations: ["unreachable", "not-ready"].map((k) => ({
@@ -321,7 +326,7 @@ Deno.test("core controllers", async (t) => {
             ? true
             : undefined,
       );
-      await client.create(REPLICA_SETS, replicaSet("moved", 2, 1), { namespace: "lc" });
+      await client.create(REPLICA_SETS, replicaSet("moved", 2, 1, 30), { namespace: "lc" });
       // A pod that tolerates the node's trouble for an hour stays.
       await client.create(PODS, {
         metadata: { name: "patient" },
