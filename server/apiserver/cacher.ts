@@ -177,7 +177,9 @@ export class Cacher {
     const rv = ev.kv.modRevision;
     if (rv <= cache.revision) return;
     const object = await decodeKv(this.#codec, ev.kv, rv);
-    const prev = ev.prevKv ? await decodeKv(this.#codec, ev.prevKv) : undefined;
+    // The cache already holds the previous state: share it instead of decoding prevKv again.
+    const prev = cache.get(ev.kv.key) ??
+      (ev.prevKv ? await decodeKv(this.#codec, ev.prevKv) : undefined);
     const type = ev.type === "create" ? "ADDED" : ev.type === "update" ? "MODIFIED" : "DELETED";
     const event: CacheEvent = { type, rv, object, prev };
     cache.apply(event);

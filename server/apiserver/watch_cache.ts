@@ -41,8 +41,8 @@ interface Watcher {
 }
 
 /** How far back a watch may start, in events and in time. */
-const MAX_EVENTS = 10_000;
-const MAX_EVENT_AGE_MS = 5 * 60_000;
+const MAX_EVENTS = 2_000;
+const MAX_EVENT_AGE_MS = 3 * 60_000;
 
 export class WatchCache {
   #items = new Map<string, CachedObject>();
