@@ -12,6 +12,7 @@ import { DeploymentController } from "./deployment/mod.ts";
 import { GarbageCollector } from "./garbagecollector/mod.ts";
 import { NamespaceController } from "./namespace/mod.ts";
 import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
+import { StatefulSetController } from "./statefulset/mod.ts";
 
 /** What the descriptors need: a client per service account. */
 export interface ControllerClients {
@@ -60,6 +61,16 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           ...ctx,
           name: "deployment",
           client: as("deployment-controller"),
+        }),
+    },
+    {
+      name: "statefulset",
+      workers: 5,
+      create: (ctx) =>
+        new StatefulSetController({
+          ...ctx,
+          name: "statefulset",
+          client: as("statefulset-controller"),
         }),
     },
     {

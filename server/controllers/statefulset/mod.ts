@@ -1,0 +1,13 @@
+/**
+ * The StatefulSet controller ({@link StatefulSetController}).
+ *
+ * @module
+ */
+export {
+  claimName,
+  ordinalOf,
+  POD_INDEX_LABEL,
+  POD_NAME_LABEL,
+  REVISION_LABEL,
+  StatefulSetController,
+} from "./stateful_set.ts";
