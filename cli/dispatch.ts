@@ -3,13 +3,14 @@
  * `agent/run.ts` (`runAgent`), imported dynamically with literal paths so a bundle still
  * includes them and `k3s kubectl` or `--help` never loads them.
  *
- * `agent/run.ts` does not exist yet, so `k3s agent` reports that it is not implemented.
- * `ServerConfig` satisfies `server/config.ts`'s `ServerRunConfig` structurally.
+ * `ServerConfig` satisfies `server/config.ts`'s `ServerRunConfig` structurally, and
+ * `AgentConfig` satisfies `agent/config.ts`'s `AgentRunConfig`.
  *
  * @module
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type AgentConfig, agentFlags } from "./agent_flags.ts";
-import { CliError } from "./errors.ts";
 import { camelCase } from "./flag.ts";
 import type { Env } from "./resolve.ts";
 import type { ServerConfig } from "./server_flags.ts";
@@ -17,7 +18,37 @@ import type { ServerConfig } from "./server_flags.ts";
 /** Runs `k3s server`, and its embedded agent unless `disableAgent`; resolves to an exit code. */
 export async function dispatchServer(config: ServerConfig): Promise<number> {
   const { runServer } = await import("../server/run.ts");
-  return await runServer(config);
+  if (config.disableAgent) return await runServer(config);
+  const stop = new AbortController();
+  const agent = runEmbeddedAgent(config, stop.signal);
+  try {
+    return await runServer(config);
+  } finally {
+    stop.abort();
+    await agent;
+  }
+}
+
+/**
+ * The server's own agent, in-process as K3s runs it: it waits for the server's token file,
+ * then joins over loopback with it. A failure is reported; the server keeps serving.
+ */
+async function runEmbeddedAgent(config: ServerConfig, signal: AbortSignal): Promise<void> {
+  const tokenFile = join(config.dataDir, "server", "token");
+  let token = "";
+  while (!signal.aborted && !token) {
+    token = (await readFile(tokenFile, "utf8").catch(() => "")).trim();
+    if (!token) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (signal.aborted) return;
+  try {
+    const { runAgent } = await import("../agent/run.ts");
+    await runAgent(embeddedAgentConfig(config, token), { controlPlane: true, signal });
+  } catch (error) {
+    if (!signal.aborted) {
+      console.error(`${new Date().toISOString()} ERROR [agent] ${(error as Error).message}`);
+    }
+  }
 }
 
 /** Runs `k3s token …` (cli/token.ts, loaded only for it); resolves to an exit code. */
@@ -27,8 +58,9 @@ export async function dispatchToken(args: readonly string[], env: Env): Promise<
 }
 
 /** Runs `k3s agent`; resolves to an exit code. */
-export function dispatchAgent(_config: AgentConfig): Promise<number> {
-  return Promise.reject(notImplemented("agent"));
+export async function dispatchAgent(config: AgentConfig): Promise<number> {
+  const { runAgent } = await import("../agent/run.ts");
+  return await runAgent(config);
 }
 
 /**
@@ -49,10 +81,3 @@ export function embeddedAgentConfig(server: ServerConfig, token: string): AgentC
 // Every agent flag must also be a server flag for embeddedAgentConfig to be complete.
 type MissingFromServer = Exclude<keyof AgentConfig, keyof ServerConfig>;
 true satisfies [MissingFromServer] extends [never] ? true : never;
-
-function notImplemented(command: string): CliError {
-  return new CliError(
-    "not-implemented",
-    `"k3s ${command}" is not implemented yet`,
-  );
-}

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { serverCommand } from "./commands.ts";
 import { dispatchAgent, embeddedAgentConfig } from "./dispatch.ts";
-import { CliError } from "./errors.ts";
 import { loadConfig } from "./load.ts";
 import { fakeFiles } from "./testing.ts";
 
@@ -30,10 +29,7 @@ Deno.test("embeddedAgentConfig() shares the server's node flags and joins it ove
   assert.equal("httpsListenPort" in agent, false);
 });
 
-Deno.test("dispatchAgent() says the agent is not implemented yet", async () => {
-  const server = serverConfig([]);
-  await assert.rejects(
-    dispatchAgent(embeddedAgentConfig(server, "t")),
-    (e: unknown) => e instanceof CliError && e.kind === "not-implemented",
-  );
+Deno.test("dispatchAgent() runs the agent, which refuses a config without a server", async () => {
+  const agent = { ...embeddedAgentConfig(serverConfig([]), "t"), server: undefined };
+  await assert.rejects(dispatchAgent(agent), /--server is required/);
 });

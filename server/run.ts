@@ -36,6 +36,23 @@ import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
 import { startControllerManager } from "./controllers/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
+import type { ChainMember } from "./apiserver/authz/chain.ts";
+import { NODE_RULES } from "./apiserver/authz/bootstrap_policy_roles.ts";
+import { ruleAllows } from "./apiserver/authz/rbac_rules.ts";
+
+/**
+ * Kubelets (`system:node:<name>` in `system:nodes`) get the `system:node` role's rules, as
+ * upstream RBAC granted them before the Node authorizer; a Node authorizer narrows them per node.
+ */
+function kubeletRules(): ChainMember {
+  return {
+    authorize: (user, info) =>
+      Promise.resolve({
+        allowed: user.name.startsWith("system:node:") && user.groups.includes("system:nodes") &&
+          NODE_RULES.some((rule) => ruleAllows(info, rule)),
+      }),
+  };
+}
 
 /** A running server; `stop()` shuts it down cleanly. */
 export interface RunningServer {
@@ -90,7 +107,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   await cacher.start();
   const registry = new Registry({ backend, cacher, codec: jsonCodec });
   const claims = rangeClaims(backend);
-  const rbac = new RbacAuthorization({ before: [supervisorAuthorizer()] });
+  const rbac = new RbacAuthorization({ before: [supervisorAuthorizer(), kubeletRules()] });
   for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
     registry.add(def);
   }
