@@ -8,6 +8,7 @@
  */
 import { EventRecorder, type KubeClient } from "../../kube/client/mod.ts";
 import type { ControllerDescriptor } from "./framework/mod.ts";
+import { DaemonSetController } from "./daemonset/mod.ts";
 import { DeploymentController } from "./deployment/mod.ts";
 import { GarbageCollector } from "./garbagecollector/mod.ts";
 import { NamespaceController } from "./namespace/mod.ts";
@@ -71,6 +72,16 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           ...ctx,
           name: "statefulset",
           client: as("statefulset-controller"),
+        }),
+    },
+    {
+      name: "daemonset",
+      workers: 2,
+      create: (ctx) =>
+        new DaemonSetController({
+          ...ctx,
+          name: "daemonset",
+          client: as("daemon-set-controller"),
         }),
     },
     {

@@ -37,12 +37,17 @@ export class Expectations {
 
   /** Awaits `count` creations under `key` (replacing what was awaited before). */
   expectCreations(key: string, count: number): void {
-    this.#entries.set(key, { adds: count, dels: new Set(), at: this.#clock.now() });
+    this.expect(key, count, []);
   }
 
   /** Awaits the deletion of the objects named by `objectKeys`. */
   expectDeletions(key: string, objectKeys: readonly string[]): void {
-    this.#entries.set(key, { adds: 0, dels: new Set(objectKeys), at: this.#clock.now() });
+    this.expect(key, 0, objectKeys);
+  }
+
+  /** Awaits `adds` creations and the deletion of `objectKeys` at once. */
+  expect(key: string, adds: number, objectKeys: readonly string[]): void {
+    this.#entries.set(key, { adds, dels: new Set(objectKeys), at: this.#clock.now() });
   }
 
   /** A creation was seen (or will never be: the create failed). */
