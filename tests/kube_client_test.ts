@@ -197,6 +197,39 @@ Deno.test("kube/client against a real server", async (t) => {
       assert.equal(seen.filter((s) => s.startsWith("add ")).length, 5);
     });
 
+    await t.step("an informer and the client carry on across a server restart", async () => {
+      const ns = "restart";
+      await client.create(NAMESPACES, { metadata: { name: ns } });
+      await client.create(CONFIGMAPS, configMap("before", ns));
+      const inf = new SharedInformer({
+        name: "restart",
+        listerWatcher: listWatch(client, CONFIGMAPS, { namespace: ns, labelSelector: SELECT_MINE }),
+      });
+      const seen = recorder(inf);
+      const local = new AbortController();
+      inf.run(local.signal);
+      await inf.waitForSync();
+      await server.restart();
+      // The same client reconnects on its next request; the informer re-watches by itself.
+      await until("the client reconnects", async () => {
+        try {
+          await client.create(CONFIGMAPS, configMap("after", ns));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      await until(
+        "the informer sees the new object",
+        () => seen.some((x) => x.startsWith("add after ")),
+      );
+      assert.deepEqual(
+        seen.filter((x) => x.startsWith("add ")).map((x) => x.split(" ")[1]),
+        ["before", "after"],
+      );
+      local.abort();
+    });
+
     await t.step("two candidates: one leads, the other takes over when it stops", async () => {
       const elector = (id: string, c: Client) => {
         const state = { leading: false };
