@@ -9,7 +9,8 @@ import type { KubeList, KubeObject } from "../meta.ts";
 import { type ClientConfig, loadClientConfig } from "./config.ts";
 import { statusErrorFrom } from "./errors.ts";
 import { apiVersionOf, PODS, type Resource, resourcePath } from "./resources.ts";
-import { Http2Transport, type Transport, type TransportResponse } from "./transport.ts";
+import { type Transport, type TransportResponse } from "./transport.ts";
+import { HttpsTransport } from "./transport_https.ts";
 import type { DeleteOptions, Scale } from "./types.ts";
 import { decodeWatch, type WatchEvent } from "./watch.ts";
 
@@ -91,7 +92,7 @@ export class KubeClient {
 
   constructor(config: ClientConfig, transport?: Transport) {
     this.config = config;
-    this.#transport = transport ?? new Http2Transport(config);
+    this.#transport = transport ?? new HttpsTransport(config);
   }
 
   /** A client for a kubeconfig file's current context. */

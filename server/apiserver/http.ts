@@ -1,11 +1,17 @@
 /**
- * The HTTPS listener: `node:http2` with HTTP/1.1 fallback on one port, asking for (not requiring)
- * client certificates. Turns each request into a web `Request` for {@link ApiServer} and streams
- * the `Response` back. The certificate user comes only from a TLS-verified peer (see pki).
+ * The HTTPS listener, asking for (not requiring) client certificates. Turns each request into a
+ * web `Request` for {@link ApiServer} and streams the `Response` back. The certificate user comes
+ * only from a TLS-verified peer (see pki).
+ *
+ * HTTP/1.1 (`node:https`) by default: Deno 2.9's HTTP/2 server (nghttp2) aborts the whole process
+ * with an assertion (`find_stream_on_goaway_func`) when a client closes a connection carrying many
+ * open streams, which no JavaScript can catch. `http2: true` serves HTTP/2 with HTTP/1.1 fallback
+ * on the same port for when that is fixed; clients negotiate by ALPN either way.
  *
  * @module
  */
 import http2 from "node:http2";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { tlsUser } from "../pki/tls_identity.ts";
@@ -18,6 +24,8 @@ export interface ListenOptions {
   keyPem: string;
   /** CA bundle that client certificates must chain to. */
   clientCaPem: string;
+  /** Serve HTTP/2 too (see the module note). */
+  http2?: boolean;
 }
 
 export type Handler = (req: Request, conn: ConnInfo, signal: AbortSignal) => Promise<Response>;
@@ -26,21 +34,23 @@ export interface Listener {
   port: number;
   close(): Promise<void>;
   /** The underlying server, for `upgrade` (WebSocket) handlers. */
-  server: http2.Http2SecureServer;
+  server: http2.Http2SecureServer | https.Server;
 }
 
 type NodeReq = http2.Http2ServerRequest;
 type NodeRes = http2.Http2ServerResponse;
 
 export async function listen(opts: ListenOptions, handler: Handler): Promise<Listener> {
-  const server = http2.createSecureServer({
-    allowHTTP1: true,
+  const tls = {
     cert: opts.certPem,
     key: opts.keyPem,
     ca: opts.clientCaPem,
     requestCert: true,
     rejectUnauthorized: false,
-  });
+  };
+  const server = opts.http2
+    ? http2.createSecureServer({ allowHTTP1: true, ...tls })
+    : https.createServer({ ...tls, keepAliveTimeout: 60_000 });
   server.on("request", (req: NodeReq, res: NodeRes) => {
     serve(req, res, handler).catch((err) => {
       console.error(`apiserver: response failed: ${(err as Error).message}`);
