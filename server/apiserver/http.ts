@@ -48,11 +48,12 @@ export async function listen(opts: ListenOptions, handler: Handler): Promise<Lis
     requestCert: true,
     rejectUnauthorized: false,
   };
+  const users: Users = new WeakMap();
   const server = opts.http2
     ? http2.createSecureServer({ allowHTTP1: true, ...tls })
     : https.createServer({ ...tls, keepAliveTimeout: 60_000 });
   server.on("request", (req: NodeReq, res: NodeRes) => {
-    serve(req, res, handler).catch((err) => {
+    serve(req, res, handler, users).catch((err) => {
       console.error(`apiserver: response failed: ${(err as Error).message}`);
       try {
         res.destroy();
@@ -81,7 +82,12 @@ export async function listen(opts: ListenOptions, handler: Handler): Promise<Lis
   };
 }
 
-async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void> {
+async function serve(
+  req: NodeReq,
+  res: NodeRes,
+  handler: Handler,
+  users: Users,
+): Promise<void> {
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   const headers = new Headers();
@@ -102,9 +108,8 @@ async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void
     // @ts-ignore: duplex is required for streaming bodies and missing from the lib types.
     duplex: "half",
   });
-  const socket = req.socket as unknown as Parameters<typeof tlsUser>[0];
   const conn: ConnInfo = {
-    certUser: tlsUser(socket),
+    certUser: socketUser(users, req.socket),
     remoteAddr: req.socket?.remoteAddress ?? "",
   };
   const response = await handler(request, conn, abort.signal);
@@ -143,6 +148,17 @@ async function serve(req: NodeReq, res: NodeRes, handler: Handler): Promise<void
   } finally {
     if (!res.writableEnded) res.end();
   }
+}
+
+type Users = WeakMap<object, ReturnType<typeof tlsUser>>;
+
+/** The certificate user of a connection, read once per socket (it cannot change). */
+function socketUser(users: Users, socket: NodeReq["socket"] | undefined) {
+  if (!socket) return null;
+  if (users.has(socket)) return users.get(socket)!;
+  const user = tlsUser(socket as unknown as Parameters<typeof tlsUser>[0]);
+  users.set(socket, user);
+  return user;
 }
 
 /** Reads and drops what is left of a request body: at most 64 MiB and 5 seconds. */

@@ -100,6 +100,15 @@ export class Store {
     return await decodeKv(this.#deps.codec, kv);
   }
 
+  /**
+   * The object as the watch cache holds it (possibly a moment behind the datastore), falling
+   * back to the datastore when the cache does not have it.
+   */
+  async getCached(namespace: string, name: string): Promise<CachedObject | null> {
+    const cache = await this.#deps.cacher.cache(this.root);
+    return cache.get(this.key(namespace, name)) ?? await this.tryGet(namespace, name);
+  }
+
   /** The object if it exists, else null. */
   async tryGet(namespace: string, name: string): Promise<CachedObject | null> {
     const { kv } = await this.#deps.backend.get(this.key(namespace, name));

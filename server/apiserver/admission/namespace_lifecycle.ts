@@ -30,7 +30,7 @@ export function namespaceLifecycle(registry: Registry): AdmissionPlugin {
       }
       if (!def.namespaced || operation !== "CREATE") return;
       const ns = ctx.info.namespace;
-      const found = await registry.store("", "namespaces").tryGet("", ns);
+      const found = await registry.store("", "namespaces").getCached("", ns);
       if (!found) throw notFound({ group: "", resource: "namespaces" }, ns);
       if (found.obj.metadata.deletionTimestamp && !EXEMPT_IN_TERMINATING.has(def.plural)) {
         throw forbidden(

@@ -45,7 +45,9 @@ export class RootCaPublisher extends Controller {
     super(config);
     this.#caPem = required(this.name, "caPem", config.caPem);
     this.#namespaces = this.watch(NAMESPACES, { keys: (ns) => ns.metadata.name });
+    // Only this one ConfigMap per namespace: holding every ConfigMap would double the memory.
     this.#configMaps = this.watch(CONFIGMAPS, {
+      fieldSelector: `metadata.name=${ROOT_CA_CONFIGMAP}`,
       keys: (cm) => cm.metadata.name === ROOT_CA_CONFIGMAP ? cm.metadata.namespace : undefined,
     });
   }
