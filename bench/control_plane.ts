@@ -1,7 +1,7 @@
 /**
  * Control-plane benchmark: a real `k3s server --disable-agent` (this checkout, as a child
  * process, scheduler included) with 100 simulated nodes (`tests/sim`), then 3,000 bare pods
- * created over HTTP/2 with 64 requests in flight. A pod watch in this process timestamps when
+ * created over HTTPS with 64 requests in flight. A pod watch in this process timestamps when
  * each pod is bound and when it is Running. Prints one markdown table and writes it to
  * `bench/control_plane.md`.
  *
@@ -34,14 +34,13 @@ import {
   DEPLOYMENTS,
   KubeClient,
   listWatch,
-  NAMESPACES,
   type Pod,
   PODS,
   SharedInformer,
 } from "../kube/client/mod.ts";
 import { Scheduler } from "../server/scheduler/mod.ts";
 import { REPO, startServer } from "../tests/harness.ts";
-import { pool, SimKubelet } from "../tests/sim/mod.ts";
+import { createNamespace, pool, SimKubelet } from "../tests/sim/mod.ts";
 
 interface Sizes {
   nodes: number;
@@ -117,7 +116,7 @@ async function measureDeployment(
   signal: AbortSignal,
 ): Promise<{ runningMs?: number; readyMs?: number; running: number; timeoutS: number }> {
   const timeoutS = 600;
-  await client.create(NAMESPACES, { metadata: { name: DEPLOY_NS } });
+  await createNamespace(client, DEPLOY_NS);
   const pods = new SharedInformer<Pod>({
     name: "deployment pods",
     listerWatcher: listWatch(client, PODS, { namespace: DEPLOY_NS }),
@@ -169,7 +168,7 @@ export async function run(args: string[]): Promise<void> {
     let t = performance.now();
     await kubelet.start();
     const registerMs = performance.now() - t;
-    await client.create(NAMESPACES, { metadata: { name: NS } });
+    await createNamespace(client, NS);
 
     const created = new Map<string, number>();
     const bound = new Map<string, number>();
@@ -215,7 +214,7 @@ export async function run(args: string[]): Promise<void> {
 
     // Phase B: a backlog. Pods for a second scheduler profile wait unscheduled; then that
     // scheduler (the same Scheduler class, here in the benchmark's process) starts and binds them.
-    await client.create(NAMESPACES, { metadata: { name: BACKLOG_NS } });
+    await createNamespace(client, BACKLOG_NS);
     const backlog = new SharedInformer<Pod>({
       name: "backlog pods",
       listerWatcher: listWatch(client, PODS, { namespace: BACKLOG_NS }),
@@ -343,7 +342,7 @@ export async function run(args: string[]): Promise<void> {
       "--disable-agent` (SQLite, scheduler in-process) with " +
       `${sizes.nodes} simulated nodes (\`tests/sim\`, 32 cpu / 128Gi / 110 pods each, in the ` +
       "benchmark's process) and " +
-      `${sizes.pods.toLocaleString("en-US")} bare pods (50m cpu, 64Mi) created over HTTP/2 by ` +
+      `${sizes.pods.toLocaleString("en-US")} bare pods (50m cpu, 64Mi) created over HTTPS by ` +
       "the admin client. The simulated kubelet moves each bound pod to Running, so the server " +
       "also serves those status writes. Measured on the shared 2-core build machine; server, " +
       "benchmark and simulated kubelet share the two cores with whatever else runs there " +

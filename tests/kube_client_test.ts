@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { StatusError } from "../kube/errors.ts";
 import {
   CONFIGMAPS,
+  Http2Transport,
   InformerFactory,
   isAlreadyExists,
   isConflict,
@@ -107,6 +108,26 @@ Deno.test("kube/client against a real server", async (t) => {
         }
       });
     });
+
+    await t.step(
+      "the HTTP/2 transport serves requests and watches whichever protocol the server speaks",
+      async () => {
+        const h2 = new KubeClient(client.config, new Http2Transport(client.config));
+        try {
+          const list = await h2.list(NAMESPACES);
+          assert.ok(list.items.some((n) => n.metadata.name === "crud"));
+          const ac2 = new AbortController();
+          const events = h2.watch(NAMESPACES, { signal: ac2.signal });
+          await client.create(NAMESPACES, { metadata: { name: "h2-seen" } });
+          for await (const ev of events) {
+            if (ev.object.metadata.name === "h2-seen") break;
+          }
+          ac2.abort();
+        } finally {
+          h2.close();
+        }
+      },
+    );
 
     await t.step("an informer sees every change exactly once under concurrent writes", async () => {
       const ns = "inf";

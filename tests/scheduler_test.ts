@@ -8,9 +8,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { KubeClient, NAMESPACES, type Pod } from "../kube/client/mod.ts";
+import { KubeClient, type Pod } from "../kube/client/mod.ts";
 import { type K3sServer, kubectlSteps, startServer } from "./harness.ts";
-import { SimKubelet } from "./sim/mod.ts";
+import { createNamespace, SimKubelet } from "./sim/mod.ts";
 
 const DEADLINE_MS = 30_000;
 
@@ -88,7 +88,7 @@ Deno.test("default scheduler with simulated nodes", async (t) => {
     kubelets.push(nodes);
     await nodes.start();
     const ns = "sched";
-    await client.create(NAMESPACES, { metadata: { name: ns } });
+    await createNamespace(client, ns);
 
     await t.step("a pod lands on a node and runs", async () => {
       await kubectl(ns, ["apply", "-f", "-"], podYaml("first", requests("100m")));
@@ -292,6 +292,96 @@ Deno.test("default scheduler with simulated nodes", async (t) => {
           "{dedicated: gpu}, 3 node(s) didn't match Pod's node affinity/selector.",
       );
     });
+
+    await t.step(
+      "claims: a missing one blocks the pod; a WaitForFirstConsumer one follows it",
+      async () => {
+        const withClaim = (name: string, claim: string) =>
+          podYaml(name, {
+            volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
+          });
+        await kubectl(ns, ["apply", "-f", "-"], withClaim("no-claim", "nope"));
+        const condition = await eventually("FailedScheduling of no-claim", async () => {
+          const p = await getPod(server, ns, "no-claim");
+          const c = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+          return c?.status === "False" ? c : undefined;
+        });
+        assert.match(
+          condition.message ?? "",
+          /^0\/\d+ nodes are available: persistentvolumeclaim "nope" not found\. preemption: /,
+        );
+        await kubectl(
+          ns,
+          ["apply", "-f", "-"],
+          list([
+            JSON.stringify({
+              apiVersion: "storage.k8s.io/v1",
+              kind: "StorageClass",
+              metadata: { name: "sched-wffc" },
+              provisioner: "example.com/sim",
+              volumeBindingMode: "WaitForFirstConsumer",
+            }),
+            JSON.stringify({
+              apiVersion: "v1",
+              kind: "PersistentVolumeClaim",
+              metadata: { name: "data" },
+              spec: {
+                storageClassName: "sched-wffc",
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: "1Gi" } },
+              },
+            }),
+            withClaim("stateful", "data"),
+          ]),
+        );
+        // Playing the provisioner: it waits for the scheduler's choice, then makes the volume there.
+        const selected = await eventually("the claim's selected node", async () => {
+          const c = JSON.parse(await kubectl(ns, ["get", "pvc", "data", "-o", "json"]));
+          return c.metadata.annotations?.["volume.kubernetes.io/selected-node"] as
+            | string
+            | undefined;
+        });
+        assert.equal(
+          (await getPod(server, ns, "stateful")).spec?.nodeName,
+          undefined,
+          "not before",
+        );
+        await server.kubectlOk(["apply", "-f", "-"], {
+          stdin: JSON.stringify({
+            apiVersion: "v1",
+            kind: "PersistentVolume",
+            metadata: { name: "pv-sched-data" },
+            spec: {
+              capacity: { storage: "1Gi" },
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: "sched-wffc",
+              hostPath: { path: "/tmp/pv-sched-data" },
+              claimRef: { namespace: ns, name: "data" },
+              nodeAffinity: {
+                required: {
+                  nodeSelectorTerms: [{
+                    matchExpressions: [{
+                      key: "kubernetes.io/hostname",
+                      operator: "In",
+                      values: [selected],
+                    }],
+                  }],
+                },
+              },
+            },
+          }),
+        });
+        await kubectl(ns, [
+          "patch",
+          "pvc",
+          "data",
+          "--type=merge",
+          "-p",
+          '{"spec":{"volumeName":"pv-sched-data"}}',
+        ]);
+        assert.equal(await runningOn(server, ns, "stateful"), selected);
+      },
+    );
 
     await t.step("the scheduler holds the kube-scheduler Lease with its own identity", async () => {
       const lease = JSON.parse(

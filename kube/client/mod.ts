@@ -1,7 +1,8 @@
 /**
  * The Kubernetes API client every component of ours uses, the way an out-of-process controller
- * would: its own identity, JSON over one multiplexed HTTP/2 connection, and client-go's
- * list/watch machinery.
+ * would: its own identity, JSON over HTTPS (HTTP/1.1 keep-alive by default, one connection per
+ * watch; {@link Http2Transport} multiplexes over one HTTP/2 session and falls back to HTTP/1.1
+ * when the server declines HTTP/2), and client-go's list/watch machinery.
  *
  * - {@link KubeClient} (`client.ts`): `get`, `list`/`listAll`, `create`, `update`,
  *   `updateStatus`, `patch(res, name, body, "merge" | "strategic" | "json" | "apply")`, `delete`,
@@ -91,6 +92,7 @@ export {
   type ReflectorStore,
 } from "./reflector.ts";
 export * from "./resources.ts";
+export { HttpsTransport } from "./transport_https.ts";
 export {
   Http2Transport,
   type StreamResponse,

@@ -5,7 +5,16 @@
  * @module
  */
 import type { KubeObject } from "../meta.ts";
-import type { CoreEvent, Lease, Node, Pod, PriorityClass } from "./types.ts";
+import type {
+  CoreEvent,
+  Lease,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PriorityClass,
+  StorageClass,
+} from "./types.ts";
 
 /** One API resource; `T` is the object type its endpoints return. */
 export interface Resource<T extends KubeObject = KubeObject> {
@@ -66,14 +75,14 @@ export const SECRETS = resource("", "v1", "secrets", "Secret", true);
 export const SERVICES = resource("", "v1", "services", "Service", true);
 export const ENDPOINTS = resource("", "v1", "endpoints", "Endpoints", true);
 export const SERVICE_ACCOUNTS = resource("", "v1", "serviceaccounts", "ServiceAccount", true);
-export const PERSISTENT_VOLUME_CLAIMS = resource(
+export const PERSISTENT_VOLUME_CLAIMS: Resource<PersistentVolumeClaim> = resource(
   "",
   "v1",
   "persistentvolumeclaims",
   "PersistentVolumeClaim",
   true,
 );
-export const PERSISTENT_VOLUMES = resource(
+export const PERSISTENT_VOLUMES: Resource<PersistentVolume> = resource(
   "",
   "v1",
   "persistentvolumes",
@@ -129,4 +138,11 @@ export const POD_DISRUPTION_BUDGETS = resource(
   "poddisruptionbudgets",
   "PodDisruptionBudget",
   true,
+);
+export const STORAGE_CLASSES: Resource<StorageClass> = resource(
+  "storage.k8s.io",
+  "v1",
+  "storageclasses",
+  "StorageClass",
+  false,
 );

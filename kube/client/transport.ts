@@ -1,57 +1,32 @@
 /**
- * The byte-moving layer under {@link KubeClient}: a narrow {@link Transport} interface (one
- * request, or one streamed response for watches) and its HTTP/2 implementation, which
- * multiplexes every request over one TLS session and opens a new session after GOAWAY or a
- * connection error.
+ * The HTTP/2 {@link Transport}: every request multiplexed over one TLS session, a new session
+ * after GOAWAY or a connection error, and HTTP/1.1 ({@link HttpsTransport}) from then on when the
+ * server turns HTTP/2 down during the TLS handshake (ALPN), as Go's client falls back.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import type { ClientConfig } from "./config.ts";
+import { HttpsTransport } from "./transport_https.ts";
+import {
+  type StreamResponse,
+  type Transport,
+  TransportError,
+  type TransportRequest,
+  type TransportResponse,
+} from "./transport_types.ts";
 
-/** One request. `path` includes the query string. */
-export interface TransportRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-  signal?: AbortSignal;
-  /** ms; 0 for none. */
-  timeoutMs?: number;
-}
+export {
+  type StreamResponse,
+  type Transport,
+  TransportError,
+  type TransportRequest,
+  type TransportResponse,
+} from "./transport_types.ts";
 
-/** A response read to its end. */
-export interface TransportResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A response whose body arrives in pieces (a watch). */
-export interface StreamResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** UTF-8 text as it arrives; ends when the server ends the body; throws on a broken stream. */
-  chunks: AsyncIterable<string>;
-  /** Stops the stream. */
-  close(): void;
-}
-
-/** How the client reaches the server. */
-export interface Transport {
-  request(req: TransportRequest): Promise<TransportResponse>;
-  stream(req: TransportRequest): Promise<StreamResponse>;
-  close(): void;
-}
-
-/** A request that failed below HTTP (connection refused, reset, timeout). */
-export class TransportError extends Error {
-  override name = "TransportError";
-  constructor(message: string, readonly code?: string) {
-    super(message);
-  }
-}
+/** The TLS alert a server sends when it does not speak HTTP/2 (ALPN offered only `h2`). */
+const NO_H2 = /NoApplicationProtocol|no application protocol|ALPN/i;
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -72,6 +47,7 @@ export class Http2Transport implements Transport {
   readonly #authority: string;
   #session: http2.ClientHttp2Session | null = null;
   #closed = false;
+  #fallback: HttpsTransport | null = null;
 
   constructor(config: ClientConfig) {
     const url = new URL(config.server);
@@ -206,7 +182,36 @@ export class Http2Transport implements Transport {
     });
   }
 
+  /** Switches to HTTP/1.1 for good when `err` says the server does not speak HTTP/2. */
+  #fallBack(err: unknown): HttpsTransport | null {
+    if (!(err instanceof TransportError) || !NO_H2.test(err.message)) return null;
+    this.#fallback ??= new HttpsTransport(this.#config);
+    return this.#fallback;
+  }
+
   async request(req: TransportRequest): Promise<TransportResponse> {
+    if (this.#fallback) return this.#fallback.request(req);
+    try {
+      return await this.#request2(req);
+    } catch (err) {
+      const h1 = this.#fallBack(err);
+      if (h1) return h1.request(req);
+      throw err;
+    }
+  }
+
+  async stream(req: TransportRequest): Promise<StreamResponse> {
+    if (this.#fallback) return this.#fallback.stream(req);
+    try {
+      return await this.#stream2(req);
+    } catch (err) {
+      const h1 = this.#fallBack(err);
+      if (h1) return h1.stream(req);
+      throw err;
+    }
+  }
+
+  async #request2(req: TransportRequest): Promise<TransportResponse> {
     const timeoutMs = req.timeoutMs ?? this.#config.requestTimeoutMs ?? 60_000;
     const { stream, headers } = await this.#open({ ...req, timeoutMs });
     return await new Promise<TransportResponse>((resolve, reject) => {
@@ -246,7 +251,7 @@ export class Http2Transport implements Transport {
     });
   }
 
-  async stream(req: TransportRequest): Promise<StreamResponse> {
+  async #stream2(req: TransportRequest): Promise<StreamResponse> {
     const { stream, headers } = await this.#open({ ...req, timeoutMs: req.timeoutMs ?? 0 });
     const decoder = new TextDecoder();
     const queue: string[] = [];
@@ -318,6 +323,7 @@ export class Http2Transport implements Transport {
 
   close(): void {
     this.#closed = true;
+    this.#fallback?.close();
     const s = this.#session;
     this.#session = null;
     if (s && !s.destroyed) {

@@ -15,7 +15,7 @@ import {
   TransportError,
   type TransportRequest,
   type TransportResponse,
-} from "./transport.ts";
+} from "./transport_types.ts";
 
 function flatHeaders(h: IncomingMessage["headers"]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -127,7 +127,16 @@ export interface PodSpec {
   hostNetwork?: boolean;
   schedulingGates?: { name: string }[];
   restartPolicy?: string;
+  volumes?: Volume[];
   [field: string]: unknown;
+}
+
+/** A pod volume; only the claim-bearing sources are typed. */
+export interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  ephemeral?: { volumeClaimTemplate?: unknown };
+  [source: string]: unknown;
 }
 
 export interface PodCondition {
@@ -260,6 +269,41 @@ export interface PriorityClass extends KubeObject {
   value: number;
   globalDefault?: boolean;
   preemptionPolicy?: string;
+}
+
+/** `core/v1` PersistentVolumeClaim. */
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: {
+    accessModes?: string[];
+    resources?: ResourceRequirements;
+    storageClassName?: string | null;
+    volumeName?: string;
+    volumeMode?: string;
+    [field: string]: unknown;
+  };
+  status?: { phase?: string; capacity?: ResourceList; [field: string]: unknown };
+}
+
+/** `core/v1` PersistentVolume. */
+export interface PersistentVolume extends KubeObject {
+  spec?: {
+    capacity?: ResourceList;
+    accessModes?: string[];
+    storageClassName?: string;
+    claimRef?: ObjectReference | null;
+    nodeAffinity?: { required?: { nodeSelectorTerms: NodeSelectorTerm[] } };
+    [field: string]: unknown;
+  };
+  status?: { phase?: string; [field: string]: unknown };
+}
+
+/** `storage.k8s.io/v1` StorageClass. */
+export interface StorageClass extends KubeObject {
+  provisioner: string;
+  volumeBindingMode?: "Immediate" | "WaitForFirstConsumer" | string;
+  allowedTopologies?: { matchLabelExpressions?: { key: string; values: string[] }[] }[];
+  parameters?: Record<string, string>;
+  reclaimPolicy?: string;
 }
 
 /** Object metadata as every stored object has it once created. */

@@ -6,7 +6,12 @@
  *
  * @module
  */
-import type { Node } from "../../kube/client/mod.ts";
+import type {
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  StorageClass,
+} from "../../kube/client/mod.ts";
 import { NodeInfo } from "./node_info.ts";
 import { hasPodAffinity, type PodInfo } from "./pod_info.ts";
 
@@ -19,6 +24,10 @@ export class SchedulerCache {
   readonly #nominatedNode = new Map<string, string>();
   readonly #nsLabels = new Map<string, Readonly<Record<string, string>>>();
   #list: NodeInfo[] | null = null;
+  /** Claims by `namespace/name`, volumes and storage classes by name. */
+  readonly claims = new Map<string, PersistentVolumeClaim>();
+  readonly volumes = new Map<string, PersistentVolume>();
+  readonly storageClasses = new Map<string, StorageClass>();
   #withAffinity = 0;
   #withRequiredAntiAffinity = 0;
 

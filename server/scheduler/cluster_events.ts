@@ -7,12 +7,17 @@
  */
 import {
   type InformerFactory,
+  type KubeObject,
   type Logger,
   NAMESPACES,
   type Node,
   NODES,
+  PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
   type Pod,
   PODS,
+  type Resource,
+  STORAGE_CLASSES,
 } from "../../kube/client/mod.ts";
 import type { SchedulerCache } from "./cache.ts";
 import { type PodInfo, podInfo } from "./pod_info.ts";
@@ -67,6 +72,24 @@ class ClusterWatcher {
     this.#watch();
   }
 
+  /** Keeps `into` equal to the informer's objects; a change may help pods waiting on volumes. */
+  #mirror<T extends KubeObject>(res: Resource<T>, into: Map<string, T>, namespaced: boolean) {
+    const key = (o: T) =>
+      namespaced ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!;
+    const set = (o: T) => {
+      into.set(key(o), o);
+      this.#o.queue.moveAll("VolumeChange");
+    };
+    this.#o.informers.informer(res).addEventHandler({
+      add: set,
+      update: (_old, o) => set(o),
+      delete: (o) => {
+        into.delete(key(o));
+        this.#o.queue.moveAll("VolumeChange");
+      },
+    });
+  }
+
   #ours(pod: Pod): boolean {
     const name = pod.spec?.schedulerName || "default-scheduler";
     return name === this.#o.schedulerName && !pod.spec?.nodeName &&
@@ -93,6 +116,9 @@ class ClusterWatcher {
       },
       delete: (node) => this.#o.cache.removeNode(node.metadata.name ?? ""),
     });
+    this.#mirror(PERSISTENT_VOLUME_CLAIMS, this.#o.cache.claims, true);
+    this.#mirror(PERSISTENT_VOLUMES, this.#o.cache.volumes, false);
+    this.#mirror(STORAGE_CLASSES, this.#o.cache.storageClasses, false);
     const namespaces = this.#o.informers.informer(NAMESPACES);
     namespaces.addEventHandler({
       add: (ns) =>

@@ -68,6 +68,8 @@ export interface PodInfo {
   preferredAntiAffinity: AffinityTerm[];
   spread: SpreadConstraint[];
   terminating: boolean;
+  /** Names of the PersistentVolumeClaims its volumes use (ephemeral ones included). */
+  claims: string[];
   /** For preemption: when the pod started (ms), or when it was created. */
   startTime: number;
 }
@@ -186,6 +188,13 @@ export function podInfo(pod: Pod): PodInfo {
       };
     }),
     terminating: !!pod.metadata.deletionTimestamp,
+    claims: (spec?.volumes ?? []).flatMap((v) =>
+      v.persistentVolumeClaim?.claimName
+        ? [v.persistentVolumeClaim.claimName]
+        : v.ephemeral
+        ? [`${pod.metadata.name}-${v.name}`]
+        : []
+    ),
     startTime: time(pod.status?.startTime) || time(pod.metadata.creationTimestamp),
   };
 }

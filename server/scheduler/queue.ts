@@ -31,7 +31,8 @@ export type ClusterEvent =
   | "NodeUpdate"
   | "AssignedPodAdd"
   | "AssignedPodUpdate"
-  | "AssignedPodDelete";
+  | "AssignedPodDelete"
+  | "VolumeChange";
 
 const CURES: Record<ClusterEvent, readonly string[] | "all"> = {
   NodeAdd: "all",
@@ -45,6 +46,7 @@ const CURES: Record<ClusterEvent, readonly string[] | "all"> = {
     "PodTopologySpread",
     "DefaultPreemption",
   ],
+  VolumeChange: ["VolumeBinding"],
 };
 
 const INITIAL_BACKOFF_MS = 1_000;

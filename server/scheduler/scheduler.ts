@@ -31,10 +31,11 @@ import { watchCluster } from "./cluster_events.ts";
 import { FitError } from "./fit_error.ts";
 import { Cycle, type Plugin } from "./framework.ts";
 import type { PodInfo } from "./pod_info.ts";
-import { DEFAULT_PLUGINS } from "./plugins/mod.ts";
+import { DEFAULT_PLUGINS, volumesToBind } from "./plugins/mod.ts";
 import { preempt } from "./preemption.ts";
 import { type QueuedPod, SchedulingQueue } from "./queue.ts";
 import { schedulePod } from "./schedule_one.ts";
+import { bindVolumes } from "./volume_binder.ts";
 
 /** Options of {@linkcode Scheduler}. */
 export interface SchedulerConfig {
@@ -52,6 +53,8 @@ export interface SchedulerConfig {
   retryPeriodMs?: number;
   /** Bindings in flight at most (default 64). */
   bindConcurrency?: number;
+  /** How long to wait for claims to be bound before binding their pod (default 600 s). */
+  bindTimeoutMs?: number;
   /** Decisions per turn of the event loop (default 32). */
   batchSize?: number;
   plugins?: readonly Plugin[];
@@ -189,7 +192,31 @@ export class Scheduler {
     this.stats.scheduled++;
     this.cache.assume(info, node);
     this.cache.nominate(info, undefined);
-    this.#bind(q, node);
+    const volumes = volumesToBind(cycle);
+    if (volumes.length === 0) return this.#bind(q, node);
+    bindVolumes({
+      client: this.#client,
+      cache: this.cache,
+      clock: this.#clock,
+      node,
+      claims: volumes,
+      timeoutMs: this.#c.bindTimeoutMs ?? 600_000,
+    }).then(
+      () => this.#bind(q, node),
+      (err: Error) => {
+        this.cache.forget(info.key);
+        const message = `running PreBind plugin "VolumeBinding": ${err.message}`;
+        this.#log.warn(`cannot bind the volumes of ${info.key} on ${node}: ${err.message}`);
+        this.#recorder.event(
+          objectReference(PODS, info.pod),
+          "Warning",
+          "FailedScheduling",
+          message,
+        );
+        void this.#setUnschedulable(info.pod, message, undefined, "SchedulerError");
+        this.queue.backoff(q);
+      },
+    );
   }
 
   #bind(q: QueuedPod, node: string): void {
@@ -289,16 +316,21 @@ export class Scheduler {
   }
 
   /** Sets `PodScheduled=False/Unschedulable` (and `nominatedNodeName`) unless already so. */
-  async #setUnschedulable(pod: Pod, message: string, nominated?: string): Promise<void> {
+  async #setUnschedulable(
+    pod: Pod,
+    message: string,
+    nominated?: string,
+    reason = "Unschedulable",
+  ): Promise<void> {
     const current = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
-    const same = current?.status === "False" && current.reason === "Unschedulable" &&
+    const same = current?.status === "False" && current.reason === reason &&
       current.message === message;
     const nominatedSame = !nominated || pod.status?.nominatedNodeName === nominated;
     if (same && nominatedSame) return;
     const condition: PodCondition = {
       type: "PodScheduled",
       status: "False",
-      reason: "Unschedulable",
+      reason,
       message,
       lastProbeTime: null,
       lastTransitionTime: current?.status === "False" && current.lastTransitionTime

@@ -1,5 +1,5 @@
 /**
- * The default profile: the filters in upstream's order (a node's reasons come from the first
+ * The default profile: the filters in upstream's order (VolumeBinding after the resources) (a node's reasons come from the first
  * filter that rejects it) and the scores with upstream's default weights (TaintToleration 3,
  * NodeAffinity 2, PodTopologySpread 2, InterPodAffinity 2, NodeResourcesFit 1,
  * NodeResourcesBalancedAllocation 1).
@@ -17,6 +17,7 @@ import {
 } from "./node_basics.ts";
 import { balancedAllocation, insufficient, nodeResourcesFit } from "./node_resources.ts";
 import { podTopologySpread } from "./pod_topology_spread.ts";
+import { volumeBinding, volumesToBind } from "./volume_binding.ts";
 
 export {
   balancedAllocation,
@@ -29,6 +30,8 @@ export {
   nodeUnschedulable,
   podTopologySpread,
   taintToleration,
+  volumeBinding,
+  volumesToBind,
 };
 
 /** Every plugin of the default profile, filters in order. */
@@ -39,6 +42,7 @@ export const DEFAULT_PLUGINS: readonly Plugin[] = [
   nodeAffinity,
   nodePorts,
   nodeResourcesFit,
+  volumeBinding,
   podTopologySpread,
   interPodAffinity,
   balancedAllocation,
