@@ -30,6 +30,10 @@ import { ensureSystemPriorityClasses } from "./apiserver/resources/scheduling/mo
 import { builtinResources } from "./apiserver/resources/mod.ts";
 import { namespaceSubresources } from "./apiserver/subresources/namespaces.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
+import {
+  attachStreamingUpgrades,
+  podStreamingSubresources,
+} from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
@@ -176,6 +180,10 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     ],
     subresources: {
       ...podSubresources(registry),
+      ...podStreamingSubresources({
+        lookup,
+        kubeletClient: { ...pki.clients.kubeApiserver, caPem: pki.serverCa.certPem },
+      }),
       ...namespaceSubresources,
       ...authn.subresources(),
       ...certificateSubresources,
@@ -192,6 +200,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     },
     (req, conn, signal) => apiServer.handle(req, conn, signal),
   );
+  attachStreamingUpgrades(listener.server, apiServer);
 
   await bootstrapObjects(registry, {
     serviceIp: firstIpOf(serviceCidr),
