@@ -76,14 +76,18 @@ function qualified(gr: GroupResource): string {
 /** 404: `pods "x" not found`. */
 export function notFound(gr: GroupResource, name: string): StatusError {
   const msg = name ? `${qualified(gr)} "${name}" not found` : `${qualified(gr)} not found`;
-  return new StatusError(404, "NotFound", msg, { name, group: gr.group, kind: gr.resource });
+  return new StatusError(404, "NotFound", msg, {
+    name,
+    group: gr.group || undefined,
+    kind: gr.resource,
+  });
 }
 
 /** 409: `pods "x" already exists`. */
 export function alreadyExists(gr: GroupResource, name: string): StatusError {
   return new StatusError(409, "AlreadyExists", `${qualified(gr)} "${name}" already exists`, {
     name,
-    group: gr.group,
+    group: gr.group || undefined,
     kind: gr.resource,
   });
 }
@@ -94,7 +98,7 @@ export function conflict(gr: GroupResource, name: string, detail: string): Statu
     409,
     "Conflict",
     `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${detail}`,
-    { name, group: gr.group, kind: gr.resource },
+    { name, group: gr.group || undefined, kind: gr.resource },
   );
 }
 
@@ -164,7 +168,7 @@ export function invalid(
   const prefix = group ? `${kind}.${group}` : kind;
   return new StatusError(422, "Invalid", `${prefix} "${name}" is invalid: ${list}`, {
     name,
-    group,
+    group: group || undefined,
     kind,
     causes: errors.map((e) => ({
       reason: e.type,
@@ -195,7 +199,7 @@ export function methodNotSupported(gr: GroupResource, verb: string): StatusError
     405,
     "MethodNotAllowed",
     `${verb} is not supported on resources of kind "${qualified(gr)}"`,
-    { group: gr.group, kind: gr.resource },
+    { group: gr.group || undefined, kind: gr.resource },
   );
 }
 

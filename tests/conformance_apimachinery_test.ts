@@ -463,3 +463,36 @@ Deno.test("sig-api-machinery conformance behaviours against a real server", asyn
     await server.close();
   }
 });
+
+Deno.test("API metadata HTTP return: as=Table on a review resource is 406, list chunks count what remains", async () => {
+  const server = await startServer();
+  try {
+    const review = JSON.stringify({
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      spec: { resourceAttributes: { verb: "get", resource: "pods" } },
+    });
+    const res = await server.request(
+      "POST",
+      "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      { body: review, headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } },
+    );
+    assert.equal(res.status, 406, res.body);
+    for (let i = 0; i < 5; i++) {
+      const created = await server.request("POST", "/api/v1/namespaces/default/podtemplates", {
+        body: JSON.stringify({
+          metadata: { name: `chunk-${i}` },
+          template: { spec: { containers: [{ name: "c", image: "busybox" }] } },
+        }),
+      });
+      assert.equal(created.status, 201, created.body);
+    }
+    const page = JSON.parse(
+      (await server.request("GET", "/api/v1/namespaces/default/podtemplates?limit=2")).body,
+    );
+    assert.equal(page.items.length, 2);
+    assert.equal(page.metadata.remainingItemCount, 3);
+  } finally {
+    await server.close();
+  }
+});

@@ -95,7 +95,7 @@ export function respondList(
   ctx: RequestContext,
   def: ResourceDef,
   stored: CachedObject[],
-  listMeta: { resourceVersion: string; continue?: string },
+  listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number },
 ): Response {
   const items = stored.map((i) => inRequestedVersion(ctx, def, i));
   const wanted = negotiate(ctx.req.headers.get("accept"));

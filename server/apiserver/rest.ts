@@ -4,12 +4,18 @@
  *
  * @module
  */
-import { badRequest, methodNotSupported, notFound, StatusError } from "../../kube/errors.ts";
+import {
+  badRequest,
+  methodNotSupported,
+  notAcceptable,
+  notFound,
+  StatusError,
+} from "../../kube/errors.ts";
 import { deepClone, type KubeObject } from "../../kube/meta.ts";
 import { type RequestContext, writeContext } from "./context.ts";
 import { fieldManager } from "./context.ts";
 import { listOptions } from "./list_options.ts";
-import { decodeObject, readBody } from "./negotiate.ts";
+import { decodeObject, negotiate, readBody } from "./negotiate.ts";
 import { checkFieldValidation, type SchemaCarrier } from "./openapi/mod.ts";
 import { applyPatch } from "./patch.ts";
 import type { Served } from "./registry.ts";
@@ -69,13 +75,18 @@ export async function serveResource(
       return respondObject(ctx, def, await store.get(ns, info.name));
     case "list": {
       const r = await store.list(ns, listOptions(ctx.url, def));
-      return respondList(ctx, def, r.items, listMeta(r.rv, r.continueToken));
+      return respondList(ctx, def, r.items, listMeta(r.rv, r.continueToken, r.remainingItemCount));
     }
     case "watch":
       return await serveWatch(ctx, served, ns);
     case "create": {
       const obj = await readObject(ctx, served);
       if (def.virtualCreate) {
+        if (negotiate(ctx.req.headers.get("accept")).as) {
+          throw notAcceptable(
+            `the resource "${def.plural}" does not support being converted to a Table`,
+          );
+        }
         const out = await def.virtualCreate(obj, writeContext(ctx));
         return respondValue(ctx, out, 201);
       }
@@ -137,9 +148,12 @@ export async function serveResource(
   throw methodNotSupported(store.gr, info.verb);
 }
 
-function listMeta(rv: number, cont?: string) {
-  const meta: { resourceVersion: string; continue?: string } = { resourceVersion: String(rv) };
+function listMeta(rv: number, cont?: string, remaining?: number) {
+  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+    resourceVersion: String(rv),
+  };
   if (cont) meta.continue = cont;
+  if (cont && remaining !== undefined) meta.remainingItemCount = remaining;
   return meta;
 }
 

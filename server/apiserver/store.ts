@@ -47,6 +47,8 @@ export interface ListResult {
   items: CachedObject[];
   rv: number;
   continueToken?: string;
+  /** Items after this page, when known (no selector; first page). */
+  remainingItemCount?: number;
 }
 
 export interface WriteOptions {
@@ -150,6 +152,7 @@ export class Store {
         items: page,
         rv: at,
         continueToken: encodeContinue(at, start, this.prefix(namespace)),
+        remainingItemCount: opts.filtered ? undefined : items.length - limit,
       };
     }
     return { items, rv: at };

@@ -181,3 +181,28 @@ Deno.test("watch from a resourceVersion older than the cache holds answers 410 a
     await s.close();
   }
 });
+
+Deno.test("a list cut by limit tells how many items remain", async () => {
+  const s = await testServer();
+  try {
+    for (let i = 0; i < 5; i++) await s.call("POST", CM, { metadata: { name: `r${i}` } });
+    const page = await (await s.call("GET", `${CM}?limit=2`)).json();
+    assert.equal(page.items.length, 2);
+    assert.equal(page.metadata.remainingItemCount, 3);
+    assert.ok(page.metadata.continue);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("a NotFound Status for a core resource leaves details.group out", async () => {
+  const s = await testServer();
+  try {
+    const status = await (await s.call("GET", `${CM}/missing`)).json();
+    assert.equal(status.code, 404);
+    assert.equal("group" in status.details, false);
+    assert.equal(status.details.kind, "configmaps");
+  } finally {
+    await s.close();
+  }
+});
