@@ -121,7 +121,8 @@ export class ImageManager {
       const message = `Failed to pull image "${image}": ${criMessage(error)}`;
       this.#events.event(pod, container, "Warning", "Failed", message);
       this.#events.event(pod, container, "Warning", "Failed", "Error: ErrImagePull");
-      throw new ImagePullError({ reason: "ErrImagePull", message }, delay);
+      // Look again soon: the pod then shows ImagePullBackOff until `delay` has passed.
+      throw new ImagePullError({ reason: "ErrImagePull", message }, Math.min(delay, 2000));
     }
   }
 

@@ -15,12 +15,21 @@ import type { SharedInformer } from "../../kube/client/informer.ts";
 import type { Logger } from "../../kube/client/log.ts";
 import { PODS } from "../../kube/client/resources.ts";
 import type { Pod } from "../../kube/client/types.ts";
-import { formatTime } from "../../kube/meta.ts";
+import { deepEqual, formatTime } from "../../kube/meta.ts";
 import type { PodSource } from "./pod_workers.ts";
 
 export const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 export const HASH_ANNOTATION = "kubernetes.io/config.hash";
 export const SOURCE_ANNOTATION = "kubernetes.io/config.source";
+
+/** True when two versions of a pod differ at most in status and bookkeeping metadata. */
+export function sameBeyondStatus(a: Pod, b: Pod): boolean {
+  const meta = (p: Pod) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...rest } = p.metadata;
+    return rest;
+  };
+  return deepEqual(meta(a), meta(b)) && deepEqual(a.spec, b.spec);
+}
 
 export function isMirrorPod(pod: Pod): boolean {
   return Boolean(pod.metadata.annotations?.[MIRROR_ANNOTATION]);
@@ -84,7 +93,10 @@ export class NodePodSource implements PodSource {
     this.#o = options;
     options.informer.addEventHandler({
       add: (p) => this.#index(p),
-      update: (_, p) => this.#index(p),
+      // A status write of our own comes back as an update: only other changes need a sync.
+      update: (old, p) => {
+        if (!sameBeyondStatus(old, p)) this.#index(p);
+      },
       delete: (p) => {
         this.#byUid.delete(p.metadata.uid!);
         this.#changed(p);
