@@ -108,7 +108,17 @@ export class PodWorkers {
       if (this.#seen.get(uid) !== print || !wanted) this.enqueue(uid);
     }
     // On the first relist (after a restart too), every desired pod is looked at.
-    if (!this.#relisted) { for (const p of this.#o.source.all()) this.enqueue(p.metadata.uid!); }
+    if (!this.#relisted) {
+      const running = [...pods.values()].filter((p) =>
+        p.sandboxes.some((s) => s.state === "SANDBOX_READY")
+      );
+      if (running.length) {
+        this.#o.log.info(
+          `Found ${running.length} running pod sandboxes in the runtime: they are adopted, not recreated`,
+        );
+      }
+      for (const p of this.#o.source.all()) this.enqueue(p.metadata.uid!);
+    }
     this.#relisted = true;
     this.#seen = next;
   }

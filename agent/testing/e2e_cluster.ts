@@ -199,7 +199,11 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
       if (Date.now() > deadline) {
         throw new Error(`the node was not Ready in 120 s:\n${output.slice(from)}`);
       }
-      if (output.includes("Server ready", from)) {
+      // This run's kubelet, not a Ready condition left from a run before.
+      if (
+        output.includes("Server ready", from) &&
+        /\[kubelet\] kubelet \S+ running on node/.test(output.slice(from))
+      ) {
         const r = await cluster.kubectl([
           "get",
           "node",
