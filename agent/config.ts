@@ -6,11 +6,13 @@
  * `--kubelet-arg` takes the upstream kubelet flags this kubelet understands (`name=value`):
  * `port`, `root-dir`, `pod-manifest-path`, `max-pods`, `cluster-dns`, `cluster-domain`,
  * `node-status-update-frequency`, `pod-logs-dir` (the `podLogsDir` field of the kubelet's
- * config file), `serialize-image-pulls`. Others are reported once and ignored.
+ * config file), `serialize-image-pulls`, `container-log-max-size`, `container-log-max-files`.
+ * Others are reported once and ignored.
  *
  * @module
  */
 import { join } from "node:path";
+import { parseQuantity } from "../kube/quantity.ts";
 
 /** The agent flags, as `cli/agent_flags.ts` declares them. */
 export interface AgentRunConfig {
@@ -41,6 +43,10 @@ export interface KubeletArgs {
   clusterDomain?: string;
   nodeStatusUpdateFrequencyMs: number;
   serializeImagePulls: boolean;
+  /** Bytes a container's log file may reach before it is rotated. */
+  containerLogMaxSize: number;
+  /** Log files kept per container, the current one included. */
+  containerLogMaxFiles: number;
   /** Flags given that this kubelet does not know. */
   ignored: string[];
 }
@@ -55,6 +61,8 @@ const KNOWN = new Set([
   "cluster-domain",
   "node-status-update-frequency",
   "serialize-image-pulls",
+  "container-log-max-size",
+  "container-log-max-files",
 ]);
 
 /** Reads `--kubelet-arg` values (`name=value`, an optional leading `--`). */
@@ -90,6 +98,8 @@ export function parseKubeletArgs(args: readonly string[] = []): KubeletArgs {
     clusterDomain: values.get("cluster-domain"),
     nodeStatusUpdateFrequencyMs: durationMs(values.get("node-status-update-frequency")) ?? 10_000,
     serializeImagePulls: values.get("serialize-image-pulls") !== "false",
+    containerLogMaxSize: parseQuantity(values.get("container-log-max-size") ?? "10Mi").value(),
+    containerLogMaxFiles: Math.max(2, int("container-log-max-files", 5)),
     ignored,
   };
 }

@@ -17,6 +17,8 @@ Deno.test("parseKubeletArgs() reads the kubelet flags it knows and lists the res
   const defaults = parseKubeletArgs();
   assert.equal(defaults.port, 10250);
   assert.equal(defaults.podLogsDir, "/var/log/pods");
+  assert.equal(defaults.containerLogMaxSize, 10 * 1024 * 1024);
+  assert.equal(parseKubeletArgs(["container-log-max-size=1Mi"]).containerLogMaxSize, 1024 * 1024);
   assert.throws(() => parseKubeletArgs(["max-pods=many"]), /not a whole number/);
 });
 

@@ -10,6 +10,7 @@ import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import type { Container } from "../../kube/client/types.ts";
 import type { RuntimeService } from "../../cri/service.ts";
+import { grpcHealthCheck } from "./grpc_health.ts";
 
 export interface Handler {
   exec?: { command?: string[] };
@@ -82,7 +83,12 @@ export async function runHandler(
     }
     if (handler.grpc) {
       const host = target.podIp || "127.0.0.1";
-      return await tcpCheck(host, handler.grpc.port, timeoutSeconds);
+      return await grpcHealthCheck(
+        host,
+        handler.grpc.port,
+        handler.grpc.service ?? "",
+        timeoutSeconds,
+      );
     }
     if (handler.sleep) {
       await new Promise<void>((resolve) => {

@@ -25,6 +25,7 @@ import { ImageManager } from "./images.ts";
 import { type MachineInfo, readMachineInfo } from "./machine.ts";
 import { NodeAgent } from "./node.ts";
 import type { RuntimeHealth } from "./node_status.ts";
+import { LogRotation } from "./log_rotation.ts";
 import { NodePodSource } from "./pod_source.ts";
 import { PodWorkers } from "./pod_workers.ts";
 import { ProbeManager } from "./prober.ts";
@@ -69,6 +70,7 @@ export class Kubelet {
   readonly #nodeInformer: SharedInformer<Node>;
   #nodeHandlers: ((node: Node) => Promise<void>)[] = [];
   readonly #prober: ProbeManager;
+  readonly #view: RuntimeView;
 
   private constructor(
     options: KubeletOptions,
@@ -131,7 +133,7 @@ export class Kubelet {
       }
     };
     this.#nodeInformer.addEventHandler({ add: onNode, update: (_, n) => onNode(n) });
-    const view = new RuntimeView(runtime);
+    const view = this.#view = new RuntimeView(runtime);
     const allocatable = {
       milliCpu: machine.cpus * 1000,
       memory: machine.memoryTotal,
@@ -280,6 +282,15 @@ export class Kubelet {
     await this.source.scan().catch(() => {});
     await this.source.syncMirrors().catch(() => {});
     running.push(this.workers.run(signal));
+    running.push(
+      new LogRotation({
+        runtime: this.#o.runtime,
+        view: this.#view,
+        maxSize: this.#o.args.containerLogMaxSize,
+        maxFiles: this.#o.args.containerLogMaxFiles,
+        log: this.#o.log,
+      }).run(signal),
+    );
     running.push((async () => {
       while (!signal.aborted) {
         await this.#clock.sleep(20_000, signal);

@@ -124,7 +124,8 @@ export class VolumeManager {
       const src = volume.persistentVolumeClaim as { claimName: string; readOnly?: boolean };
       const claim = await this.#o.objects.claim(ns, src.claimName);
       if (!claim) throw new Error(`persistentvolumeclaim "${src.claimName}" not found`);
-      if (!claim.volumeName || claim.phase !== "Bound") {
+      // A claim names its volume once bound (or pre-bound by the user with spec.volumeName).
+      if (!claim.volumeName || claim.phase === "Lost") {
         throw new Error(`persistentvolumeclaim "${src.claimName}" is not bound`);
       }
       const path = await this.#o.objects.volumePath(claim.volumeName);
