@@ -11,6 +11,7 @@ import type { ControllerDescriptor } from "./framework/mod.ts";
 import { DaemonSetController } from "./daemonset/mod.ts";
 import { DeploymentController } from "./deployment/mod.ts";
 import { GarbageCollector } from "./garbagecollector/mod.ts";
+import { JobController, TtlAfterFinishedController } from "./job/mod.ts";
 import { NamespaceController } from "./namespace/mod.ts";
 import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
 import { StatefulSetController } from "./statefulset/mod.ts";
@@ -82,6 +83,21 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           ...ctx,
           name: "daemonset",
           client: as("daemon-set-controller"),
+        }),
+    },
+    {
+      name: "job",
+      workers: 5,
+      create: (ctx) => new JobController({ ...ctx, name: "job", client: as("job-controller") }),
+    },
+    {
+      name: "ttl-after-finished",
+      workers: 5,
+      create: (ctx) =>
+        new TtlAfterFinishedController({
+          ...ctx,
+          name: "ttl-after-finished",
+          client: as("ttl-after-finished-controller"),
         }),
     },
     {

@@ -27,6 +27,7 @@ import {
   type Resource,
   type SharedInformer,
   STATEFUL_SETS,
+  type Volume,
 } from "../../../kube/client/mod.ts";
 import { deepClone, type KubeObject } from "../../../kube/meta.ts";
 import { Controller, type ControllerConfig } from "../framework/mod.ts";
@@ -266,7 +267,7 @@ export class StatefulSetController extends Controller {
     };
     pod.spec!.hostname = name;
     if (set.spec?.serviceName) pod.spec!.subdomain = set.spec.serviceName;
-    pod.spec!.volumes = this.#volumes(set, ord, pod.spec?.volumes as KubeObject[] | undefined);
+    pod.spec!.volumes = this.#volumes(set, ord, pod.spec?.volumes);
     await this.#createClaims(set, ord, name);
     try {
       const created = await this.client.create(PODS, pod);
@@ -290,15 +291,15 @@ export class StatefulSetController extends Controller {
   }
 
   /** The claims' volumes first, then the template's other volumes (`updateStorage`). */
-  #volumes(set: StatefulSet, ord: number, current: KubeObject[] | undefined): unknown[] {
+  #volumes(set: StatefulSet, ord: number, current: Volume[] | undefined): Volume[] {
     const templates = set.spec?.volumeClaimTemplates ?? [];
     const names = new Set(templates.map((t) => t.metadata.name));
     return [
       ...templates.map((t) => ({
-        name: t.metadata.name,
+        name: t.metadata.name ?? "",
         persistentVolumeClaim: { claimName: claimName(set, t, ord) },
       })),
-      ...(current ?? []).filter((v) => !names.has((v as { name?: string }).name)),
+      ...(current ?? []).filter((v) => !names.has(v.name)),
     ];
   }
 
