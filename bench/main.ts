@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   api: () => import("./api.ts"),
   "control-plane": () => import("./control_plane.ts"),
   datastore: () => import("./datastore.ts"),
+  pods: () => import("./pods.ts"),
 };
 
 const [name, ...args] = Deno.args;
