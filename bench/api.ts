@@ -1,7 +1,8 @@
 /**
  * API server benchmark: starts a real `k3s server --disable-agent` (this checkout's main.ts) as a
  * child process on a loopback port and drives it over HTTPS with the admin client certificate,
- * over HTTP/2 as kubectl and client-go do (a few HTTP/1.1 rows for comparison). Prints one
+ * over HTTP/1.1 keep-alive connections (the server's default; kubectl and client-go fall back to
+ * it by ALPN). Prints one
  * markdown table with targets and writes it to `bench/api.md`.
  *
  * ```sh
@@ -11,7 +12,7 @@
  * deno task bench api --main FILE         # serve with FILE (e.g. an instrumented copy of main.ts)
  * ```
  *
- * Every client is its own TLS connection (an HTTP/2 session, or a keep-alive socket). Latency is
+ * Every client has its own keep-alive TLS connections. Latency is
  * measured to the last byte of the response. Watch-event latency runs from the write's
  * acknowledgement (its response) to the receipt of the event at a watcher; an event that arrives
  * before the acknowledgement counts as 0 ms. "Server CPU per op" is the server process's user +
@@ -20,7 +21,6 @@
  *
  * @module
  */
-import http2 from "node:http2";
 import https from "node:https";
 import process from "node:process";
 import { join } from "node:path";
@@ -139,7 +139,7 @@ export async function run(args: string[]): Promise<void> {
     const kc = await loadKubeconfig(join(dataDir, "kc.yaml"));
     const connect = async (n: number) => {
       const made = await Promise.all(
-        Array.from({ length: n }, () => H2Client.connect(kc, counters)),
+        Array.from({ length: n }, () => connectClient(kc, counters)),
       );
       clients.push(...made);
       return made;
@@ -405,7 +405,7 @@ async function fanOut(
   for (let i = 0; i < WATCH_SESSIONS; i += 50) {
     const batch = Math.min(50, WATCH_SESSIONS - i);
     sessions.push(
-      ...await Promise.all(Array.from({ length: batch }, () => H2Client.connect(kc, counters))),
+      ...await Promise.all(Array.from({ length: batch }, () => connectClient(kc, counters))),
     );
   }
   const stops: (() => void)[] = [];
@@ -591,99 +591,12 @@ function checked(
   return { status, body, complete };
 }
 
-/** One HTTP/2 connection, as one kubectl or client-go process keeps. */
-class H2Client implements Client {
-  #session: http2.ClientHttp2Session;
-  #kc: KubeconfigContext;
-  #counters: Counters;
-  #closed = false;
-
-  private constructor(
-    session: http2.ClientHttp2Session,
-    kc: KubeconfigContext,
-    counters: Counters,
-  ) {
-    this.#session = session;
-    this.#kc = kc;
-    this.#counters = counters;
-  }
-
-  static async connect(kc: KubeconfigContext, counters: Counters): Promise<H2Client> {
-    return new H2Client(await H2Client.#open(kc, counters), kc, counters);
-  }
-
-  static async #open(kc: KubeconfigContext, counters: Counters) {
-    const session = http2.connect(kc.server, { ca: kc.caPem, cert: kc.certPem, key: kc.keyPem });
-    await new Promise<void>((resolve, reject) => {
-      session.once("connect", () => resolve());
-      session.once("error", reject);
-    });
-    session.on("error", () => {});
-    session.on("goaway", (code: number) => {
-      counters.goaways++;
-      if (counters.examples.length < 6) {
-        counters.examples.push(`GOAWAY from the server, code ${code}`);
-      }
-    });
-    return session;
-  }
-
-  async request(method: string, path: string, body?: unknown): Promise<Reply> {
-    // A connection the server sent GOAWAY on (counted above) is replaced, once per request.
-    if (!this.#closed && (this.#session.closed || this.#session.destroyed)) {
-      this.#session = await H2Client.#open(this.#kc, this.#counters);
-    }
-    return await new Promise((resolve, reject) => {
-      const headers: http2.OutgoingHttpHeaders = {
-        ":method": method,
-        ":path": path,
-        accept: "application/json",
-      };
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const stream = this.#session.request(headers, { endStream: body === undefined });
-      stream.setEncoding("utf8");
-      let status = 0;
-      let text = "";
-      stream.on("response", (h) => (status = Number(h[":status"])));
-      stream.on("data", (chunk: string) => (text += chunk));
-      stream.on("end", () => resolve(checked(this.#counters, method, path, status, text)));
-      stream.on("error", reject);
-      if (body !== undefined) stream.end(JSON.stringify(body));
-    });
-  }
-
-  watch(path: string, onLine: (line: string, at: number) => void): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const stream = this.#session.request({
-        ":method": "GET",
-        ":path": path,
-        accept: "application/json",
-      });
-      stream.setEncoding("utf8");
-      let buffered = "";
-      const stop = () => stream.close(http2.constants.NGHTTP2_CANCEL);
-      stream.on("response", (h) => {
-        const status = Number(h[":status"]);
-        if (status === 200) resolve(stop);
-        else reject(new Error(`Cannot watch ${path}: status ${status}`));
-      });
-      stream.on("data", (chunk: string) => {
-        const at = performance.now();
-        buffered += chunk;
-        for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(line, at);
-        }
-      });
-      stream.on("error", reject);
-    });
-  }
-
-  close(): void {
-    this.#closed = true;
-    if (!this.#session.closed) this.#session.destroy();
-  }
+/**
+ * One client process's connection(s). The server speaks HTTP/1.1 by default (see
+ * server/apiserver/http.ts), so each client keeps two keep-alive sockets (a watch holds one);
+ */
+function connectClient(kc: KubeconfigContext, counters: Counters): Promise<Client> {
+  return Promise.resolve(new H1Client(kc, 2, counters));
 }
 
 /** HTTP/1.1 with a keep-alive agent of `sockets` sockets. */
@@ -733,8 +646,42 @@ class H1Client implements Client {
     });
   }
 
-  watch(): Promise<() => void> {
-    return Promise.reject(new Error("Cannot watch: the HTTP/1.1 client only makes requests"));
+  watch(path: string, onLine: (line: string, at: number) => void): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      const req = https.request({
+        host: this.#url.hostname,
+        port: Number(this.#url.port),
+        method: "GET",
+        path,
+        agent: this.#agent,
+        ca: this.#kc.caPem,
+        cert: this.#kc.certPem,
+        key: this.#kc.keyPem,
+        headers: { accept: "application/json" },
+      });
+      req.on("response", (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`Cannot watch ${path}: status ${res.statusCode}`));
+          return;
+        }
+        res.setEncoding("utf8");
+        let buffered = "";
+        res.on("data", (chunk: string) => {
+          const at = performance.now();
+          buffered += chunk;
+          for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+            const line = buffered.slice(0, nl);
+            buffered = buffered.slice(nl + 1);
+            if (line) onLine(line, at);
+          }
+        });
+        res.on("error", () => {});
+        resolve(() => req.destroy());
+      });
+      req.on("error", reject);
+      req.end();
+    });
   }
 
   close(): void {
@@ -1022,7 +969,7 @@ function report(rows: Row[], quick: boolean, counters: Counters, load: string): 
     `API server benchmark${quick ? " (--quick)" : ""}: deno ${Deno.version.deno}, ` +
     `${cpus} CPUs, ${Deno.build.os}/${Deno.build.arch}, sqlite datastore, ` +
     `${new Date().toISOString().slice(0, 10)}, load average at start ${load}. ` +
-    `HTTP/2 unless the row says HTTP/1.1; ` +
+    `HTTP/1.1 keep-alive throughout; ` +
     `p50/p99 is the value for one-shot rows.`,
     "",
     "| measurement | clients | p50 | p99 | throughput | server CPU / op | bench CPU / op | " +
