@@ -179,7 +179,7 @@ spec:
       },
     );
 
-    await t.step("kubectl attach shows the output of the container's process", async () => {
+    await t.step("kubectl attach and logs -f show the container's output as it comes", async () => {
       await c.kubectlOk(["apply", "-f", "-"], {
         stdin: `
 apiVersion: v1
@@ -194,6 +194,15 @@ spec:
       for (const k of c.kubectlBinaries) {
         const r = await c.kubectl(["attach", "ticker"], { binary: k.path, timeoutMs: 4_000 });
         assert.match(r.stdout, /tick\n/, `kubectl ${k.version}: ${r.stderr}`);
+        // logs -f keeps streaming as the container writes.
+        const f = await c.kubectl(["logs", "-f", "--tail=0", "ticker"], {
+          binary: k.path,
+          timeoutMs: 4_000,
+        });
+        assert.ok(
+          f.stdout.split("tick\n").length - 1 >= 2,
+          `kubectl ${k.version} logs -f: ${JSON.stringify(f.stdout)}`,
+        );
       }
     });
 
