@@ -5,8 +5,8 @@
  *   taints, addresses and node info; the status loop; the Lease in `kube-node-lease`.
  * - Pods (`pod_source.ts`, `pod_workers.ts`, `sync.ts`): the pods bound to this node and static
  *   pods; a relist of the runtime every second; one sync at a time per pod: `actions.ts` decides
- *   (pure), `sync.ts` does (sandbox, init containers, sidecars, containers, hooks, termination),
- *   `status.ts` reports (pure) and `status_manager.ts` writes only changes.
+ *   (pure), `sync.ts` does (sandbox, init containers, sidecars, containers, hooks), `kill.ts`
+ *   stops and removes, `status.ts` reports (pure) and `status_manager.ts` writes only changes.
  * - Containers: `sandbox_config.ts`, `container_config.ts`, `env.ts`, `resources.ts` turn a pod
  *   spec into CRI configs; `images.ts` pulls with backoff; `prober.ts` and `handlers.ts` run
  *   probes and lifecycle hooks; `backoff.ts` is CrashLoopBackOff's.

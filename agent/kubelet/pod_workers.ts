@@ -15,7 +15,8 @@ import type { Pod } from "../../kube/client/types.ts";
 import { ItemExponentialRateLimiter, WorkQueue } from "../../kube/client/workqueue.ts";
 import type { RuntimePod, RuntimeView } from "./runtime_pod.ts";
 import type { StatusManager } from "./status_manager.ts";
-import { gracePeriodOf, type PodSyncer } from "./sync.ts";
+import { gracePeriodOf } from "./kill.ts";
+import type { PodSyncer } from "./sync.ts";
 
 /** Where the desired pods come from. */
 export interface PodSource {

@@ -2,15 +2,13 @@
  * {@link PodSyncer}: carries out one pod's sync (upstream's `SyncPod`): kill what must go,
  * create the sandbox, set up volumes, start init containers, sidecars and containers (image,
  * environment, mounts, `postStart`), remember why a container waits, and compute the pod's
- * status. Also the termination of a pod (`preStop`, then SIGTERM with the grace period, then
- * SIGKILL) and the removal of everything it left on the node.
+ * status. Stopping and removing pods is `kill.ts`'s.
  *
  * @module
  */
-import { rm } from "node:fs/promises";
 import type { Clock } from "../../kube/client/clock.ts";
 import type { Logger } from "../../kube/client/log.ts";
-import type { Container, Pod } from "../../kube/client/types.ts";
+import type { Pod } from "../../kube/client/types.ts";
 import type { RuntimeService } from "../../cri/service.ts";
 import type { Mount, PodSandboxConfig } from "../../cri/types.ts";
 import { computePodActions, type PodActions, type StartAction } from "./actions.ts";
@@ -19,10 +17,10 @@ import { containerConfig } from "./container_config.ts";
 import { ContainerConfigError, type EnvSources, resolveEnv } from "./env.ts";
 import { type Handler, runHandler } from "./handlers.ts";
 import { criMessage, type ImageManager, ImagePullError } from "./images.ts";
-import { GRACE_PERIOD_ANNOTATION, PRE_STOP_ANNOTATION } from "./labels.ts";
+import { gracePeriodOf, MIN_GRACE_SECONDS, PodKiller } from "./kill.ts";
 import type { ProbeManager } from "./prober.ts";
-import type { RuntimeContainer, RuntimePod, RuntimeView } from "./runtime_pod.ts";
-import { type DnsSettings, podLogDirectory, sandboxConfig } from "./sandbox_config.ts";
+import type { RuntimePod, RuntimeView } from "./runtime_pod.ts";
+import { type DnsSettings, sandboxConfig } from "./sandbox_config.ts";
 import { computePodStatus, type WaitingReason } from "./status.ts";
 import type { PodStatus } from "../../kube/client/types.ts";
 import { VolumeError, type VolumeManager } from "./volumes/manager.ts";
@@ -62,17 +60,16 @@ export interface SyncResult {
   requeueAfterMs?: number;
 }
 
-/** The shortest grace period a container gets (upstream's minimum). */
-const MIN_GRACE_SECONDS = 2;
-
 export class PodSyncer {
   readonly #o: PodSyncerOptions;
   /** Why containers wait, by pod uid, then container name. */
   readonly #waiting = new Map<string, Map<string, WaitingReason>>();
   readonly #messages = new Map<string, string>();
+  readonly #killer: PodKiller;
 
   constructor(options: PodSyncerOptions) {
     this.#o = options;
+    this.#killer = new PodKiller(options);
   }
 
   #waitingOf(uid: string): Map<string, WaitingReason> {
@@ -155,7 +152,7 @@ export class PodSyncer {
     for (const kill of actions.kill) {
       this.#o.events.event(pod, kill.name, "Normal", kill.reason, kill.message);
       const c = runtime.containers.find((x) => x.id === kill.id);
-      if (c) await this.#stopContainer(pod, c, gracePeriodOf(pod));
+      if (c) await this.#killer.stopContainer(pod, c, gracePeriodOf(pod), actions.sandbox?.ip);
     }
     for (const b of actions.backoff) {
       const delay = Math.round(this.#o.crashBackoff.delay(this.#backoffKey(pod, b.name)) / 1000);
@@ -367,108 +364,21 @@ export class PodSyncer {
     return out;
   }
 
-  async #stopContainer(
-    pod: Pod | undefined,
-    c: RuntimeContainer,
-    graceSeconds: number,
-  ): Promise<void> {
-    const started = this.#o.clock.now();
-    const preStopText = c.annotations[PRE_STOP_ANNOTATION];
-    const specHandler = pod
-      ? ([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) =>
-        x.name === c.name
-      )
-        ?.lifecycle as { preStop?: Handler } | undefined)?.preStop
-      : undefined;
-    const preStop = specHandler ?? (preStopText ? JSON.parse(preStopText) as Handler : undefined);
-    if (preStop && c.state === "CONTAINER_RUNNING") {
-      const container = {
-        name: c.name,
-        ...(pod?.spec?.containers.find((x) => x.name === c.name) ?? {}),
-      } as Container;
-      const res = await runHandler(preStop, {
-        runtime: this.#o.runtime,
-        containerId: c.id,
-        container,
-        podIp: undefined,
-      }, graceSeconds);
-      if (!res.ok && pod) {
-        this.#o.events.event(
-          pod,
-          c.name,
-          "Warning",
-          "FailedPreStopHook",
-          `PreStopHook failed: ${res.output.trim()}`,
-        );
-      }
-    }
-    const spent = Math.floor((this.#o.clock.now() - started) / 1000);
-    const remaining = Math.max(MIN_GRACE_SECONDS, graceSeconds - spent);
-    await this.#o.runtime.stopContainer(c.id, remaining, { timeoutMs: (remaining + 30) * 1000 });
-  }
-
   /**
    * Stops every container (preStop, SIGTERM, SIGKILL after the grace period) and sandbox of the
    * pod. `pod` is absent for a pod that left the API: its containers' annotations say the rest.
    */
-  async terminate(pod: Pod | undefined, runtime: RuntimePod, graceSeconds?: number): Promise<void> {
-    const running = runtime.containers.filter((c) => c.state === "CONTAINER_RUNNING");
-    const grace = (c: RuntimeContainer) =>
-      graceSeconds ?? (Number(c.annotations[GRACE_PERIOD_ANNOTATION] ?? 30) || 30);
-    // Regular containers first, then sidecars (upstream stops sidecars after the others).
-    const sidecars = new Set((pod?.spec?.initContainers ?? []).map((c) => c.name));
-    const first = running.filter((c) => !sidecars.has(c.name));
-    const then = running.filter((c) => sidecars.has(c.name));
-    for (const group of [first, then]) {
-      await Promise.all(group.map(async (c) => {
-        if (pod) {
-          this.#o.events.event(pod, c.name, "Normal", "Killing", `Stopping container ${c.name}`);
-        }
-        try {
-          await this.#stopContainer(pod, c, grace(c));
-        } catch (error) {
-          this.#o.log.warn(
-            `Cannot stop container ${c.name} (${c.id}): ${(error as Error).message}`,
-          );
-        }
-      }));
-    }
-    for (const s of runtime.sandboxes) {
-      if (s.state === "SANDBOX_READY") {
-        await this.#o.runtime.stopPodSandbox(s.id, { timeoutMs: 120_000 });
-      }
-    }
-    if (pod) this.#o.prober.removePod(pod.metadata.uid!);
+  terminate(pod: Pod | undefined, runtime: RuntimePod, graceSeconds?: number): Promise<void> {
+    return this.#killer.terminate(pod, runtime, graceSeconds);
   }
 
   /** Removes the pod's sandboxes, containers, logs and volumes (after {@link terminate}). */
   async remove(uid: string, runtime: RuntimePod, pod?: Pod): Promise<void> {
-    for (const s of runtime.sandboxes) {
-      await this.#o.runtime.stopPodSandbox(s.id, { timeoutMs: 120_000 });
-      await this.#o.runtime.removePodSandbox(s.id, { timeoutMs: 120_000 });
-    }
-    for (const c of runtime.containers) {
-      await this.#o.runtime.removeContainer(c.id).catch(() => {});
-      this.#o.view.forget(c.id);
-      this.#messages.delete(c.id);
-    }
-    const name = pod?.metadata.name ?? runtime.name;
-    const namespace = pod?.metadata.namespace ?? runtime.namespace;
-    if (name && namespace) {
-      const dir = podLogDirectory(this.#o.podLogs, { metadata: { name, namespace, uid } } as Pod);
-      await rm(dir, { recursive: true, force: true });
-    }
-    await this.#o.volumes.teardown(uid);
-    this.#o.prober.removePod(uid);
+    await this.#killer.remove(uid, runtime, pod);
+    for (const c of runtime.containers) this.#messages.delete(c.id);
     this.#o.images.forgetPod(uid);
     this.#waiting.delete(uid);
   }
-}
-
-/** The grace period of a pod being deleted, or of its spec. */
-export function gracePeriodOf(pod: Pod): number {
-  return pod.metadata.deletionGracePeriodSeconds ??
-    pod.spec?.terminationGracePeriodSeconds ?? 30;
 }
 
 function formatSeconds(s: number): string {
