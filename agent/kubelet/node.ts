@@ -108,7 +108,18 @@ export class NodeAgent {
 
   /** Recomputes the status; writes it when it changed or the report is due. */
   async updateStatus(): Promise<void> {
-    const current = this.#node ?? await this.#o.client.get(NODES, this.#o.settings.name);
+    // The Node as the API has it now: another writer (the node lifecycle controller marking
+    // it Unknown while this kubelet was away) must be corrected at once.
+    let current: Node;
+    try {
+      current = await this.#o.client.get(NODES, this.#o.settings.name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      this.#o.log.warn(`Node ${this.#o.settings.name} was deleted: registering it again`);
+      this.#node = undefined;
+      await this.register();
+      return;
+    }
     const now = formatTime(new Date(this.#o.clock.now()));
     const status = nodeStatus(
       this.#o.settings,
