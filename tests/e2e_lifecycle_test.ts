@@ -136,6 +136,23 @@ spec:
           e.reason === "Killing" && /failed liveness probe, will be restarted/.test(e.message)
         ),
       );
+      // Restarts go on (backing off), and only the current and previous instances are kept.
+      const uid = (await pod(c, "live")).metadata.uid;
+      await eventually("a second restart", async () => {
+        const s = (await pod(c, "live")).status.containerStatuses?.[0];
+        return s && s.restartCount >= 2 ? s : undefined;
+      }, 90_000);
+      await eventually("old instances removed", async () => {
+        const cri = c.cri();
+        try {
+          const list = await cri.listContainers({
+            labelSelector: { "io.kubernetes.pod.uid": uid },
+          });
+          return list.length <= 2 || undefined;
+        } finally {
+          cri.close();
+        }
+      });
     });
 
     await t.step(

@@ -166,8 +166,19 @@ export function computePodActions(inputs: ActionInputs): PodActions {
     }
     if (!kill) return verdict.started;
     actions.kill.push({ id: last.id, name: c.name, ...kill });
-    if (init || shouldRestart(policy, 1)) {
-      actions.start.push({ container: c, init, restartCount: last.restartCount + 1 });
+    if (!init && !shouldRestart(policy, 1)) return false;
+    // Restarts after kills back off too, from the exit of the instance before (as upstream's
+    // backoff looks at the last terminated instance).
+    const before = runtime.containers.find((x) =>
+      x.name === c.name && x.id !== last.id && x.state === "CONTAINER_EXITED"
+    );
+    const restartCount = last.restartCount + 1;
+    if (!before) actions.start.push({ container: c, init, restartCount });
+    else {
+      const exitAt = before.finishedAt || before.createdAt;
+      const remaining = inputs.backoffRemaining(c.name, exitAt);
+      if (remaining > 0) actions.backoff.push({ name: c.name, init, remainingMs: remaining });
+      else actions.start.push({ container: c, init, restartCount, restartOf: exitAt });
     }
     return false;
   };

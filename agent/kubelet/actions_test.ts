@@ -106,6 +106,23 @@ Deno.test("computePodActions() kills and restarts a container failing its livene
   assert.match(changed.kill[0].message, /definition changed/);
 });
 
+Deno.test("computePodActions() backs off restarts after repeated liveness kills", () => {
+  const c: Container = { name: "c" };
+  const pod = testPod({ containers: [c] });
+  const rt = runtimePod([sandbox()], [
+    ctr(c, { id: "c2", restartCount: 1, createdAt: 3000 }),
+    ctr(c, { id: "c1", state: "CONTAINER_EXITED", finishedAt: 2500 }),
+  ]);
+  const failing = () => ({ ...healthy, livenessFailed: true });
+  const waiting = actions(pod, rt, { probes: failing, backoff: () => 5000 });
+  assert.equal(waiting.kill[0].id, "c2");
+  assert.deepEqual(waiting.start, []);
+  assert.deepEqual(waiting.backoff, [{ name: "c", init: false, remainingMs: 5000 }]);
+  const going = actions(pod, rt, { probes: failing });
+  assert.deepEqual(names(going), ["c#2"]);
+  assert.equal(going.start[0].restartOf, 2500);
+});
+
 Deno.test("computePodActions() replaces a sandbox that died, but not for a Never pod that ran", () => {
   const c: Container = { name: "c" };
   const dead = runtimePod([sandbox({ state: "SANDBOX_NOTREADY", attempt: 2 })], [

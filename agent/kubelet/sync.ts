@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Clock } from "../../kube/client/clock.ts";
 import type { Logger } from "../../kube/client/log.ts";
 import type { Pod } from "../../kube/client/types.ts";
@@ -17,6 +19,7 @@ import { containerConfig } from "./container_config.ts";
 import { ContainerConfigError, type EnvSources, resolveEnv } from "./env.ts";
 import { type Handler, runHandler } from "./handlers.ts";
 import { criMessage, type ImageManager, ImagePullError } from "./images.ts";
+import { podGarbage } from "./gc.ts";
 import { gracePeriodOf, MIN_GRACE_SECONDS, PodKiller } from "./kill.ts";
 import type { ProbeManager } from "./prober.ts";
 import type { RuntimePod, RuntimeView } from "./runtime_pod.ts";
@@ -192,6 +195,7 @@ export class PodSyncer {
     }
 
     this.#watchProbes(pod, runtime);
+    await this.#collectGarbage(pod, runtime);
     return { status: this.#status(pod, runtime, actions), requeueAfterMs: requeue };
   }
 
@@ -309,6 +313,29 @@ export class PodSyncer {
       }
     }
     return undefined;
+  }
+
+  /** Removes instances and sandboxes of the pod it no longer needs (`gc.ts`). */
+  async #collectGarbage(pod: Pod, runtime: RuntimePod): Promise<void> {
+    const garbage = podGarbage(runtime);
+    for (const id of garbage.containers) {
+      const c = runtime.containers.find((x) => x.id === id)!;
+      await this.#o.runtime.removeContainer(id);
+      this.#o.view.forget(id);
+      this.#messages.delete(id);
+      await rm(
+        join(
+          this.#o.volumes.podDir(pod.metadata.uid!),
+          "containers",
+          c.name,
+          String(c.restartCount),
+        ),
+        {
+          force: true,
+        },
+      );
+    }
+    for (const id of garbage.sandboxes) await this.#o.runtime.removePodSandbox(id);
   }
 
   #watchProbes(pod: Pod, runtime: RuntimePod): void {
