@@ -372,6 +372,11 @@ spec:
             e.message === 'Back-off pulling image "127.0.0.1:5999/nothing/here:1"'
           ),
         );
+        const logs = await c.kubectl(["logs", "unpullable"]);
+        assert.match(
+          logs.stderr,
+          /container "c" in pod "unpullable" is waiting to start: (trying and failing to pull image|image can't be pulled)/,
+        );
         const table = await c.kubectlOk(["get", "pod", "unpullable"]);
         assert.match(table, /unpullable\s+0\/1\s+(ImagePullBackOff|ErrImagePull)/);
         const node = await c.kubectlOk([

@@ -218,10 +218,7 @@ export class KubeletServer {
           `previous terminated container "${name}" in pod "${podName}" not found`,
         );
       }
-      throw new HttpError(
-        400,
-        `container "${name}" in pod "${podName}" is waiting to start: ContainerCreating`,
-      );
+      throw new HttpError(400, waitingMessage(pod, name));
     }
     res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
     const abort = new AbortController();
@@ -247,6 +244,23 @@ export class KubeletServer {
     }
     res.end();
   }
+}
+
+/** Why a container has no log yet, in the kubelet's words for the common cases. */
+export function waitingMessage(pod: Pod, container: string): string {
+  type Status = { name: string; state?: { waiting?: { reason?: string } } };
+  const statuses = [
+    ...((pod.status?.initContainerStatuses ?? []) as Status[]),
+    ...((pod.status?.containerStatuses ?? []) as Status[]),
+  ];
+  const reason = statuses.find((s) => s.name === container)?.state?.waiting?.reason ??
+    "ContainerCreating";
+  const why = reason === "ErrImagePull"
+    ? "image can't be pulled"
+    : reason === "ImagePullBackOff"
+    ? "trying and failing to pull image"
+    : reason;
+  return `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}`;
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
