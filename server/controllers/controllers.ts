@@ -8,6 +8,7 @@
  */
 import { EventRecorder, type KubeClient } from "../../kube/client/mod.ts";
 import type { ControllerDescriptor } from "./framework/mod.ts";
+import { CronJobController } from "./cronjob/mod.ts";
 import { DaemonSetController } from "./daemonset/mod.ts";
 import { DeploymentController } from "./deployment/mod.ts";
 import { GarbageCollector } from "./garbagecollector/mod.ts";
@@ -89,6 +90,12 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
       name: "job",
       workers: 5,
       create: (ctx) => new JobController({ ...ctx, name: "job", client: as("job-controller") }),
+    },
+    {
+      name: "cronjob",
+      workers: 5,
+      create: (ctx) =>
+        new CronJobController({ ...ctx, name: "cronjob", client: as("cronjob-controller") }),
     },
     {
       name: "ttl-after-finished",

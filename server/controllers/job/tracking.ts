@@ -154,7 +154,8 @@ export async function trackAndFinish(
   // First record the uncounted pods (and interim conditions), then release the pods.
   let current: Job = job;
   if (!deepEqual(before, compact(status))) {
-    current = (await writeStatus(client, J, current, compact(status))) ?? current;
+    current = (await writeStatus(client, J, current, compact(status), { recompute: true })) ??
+      current;
   }
   const removing: string[] = [];
   const results = await Promise.allSettled(toRelease.map(async (p) => {
@@ -186,7 +187,10 @@ export async function trackAndFinish(
       done = true;
     }
   }
-  if (changed) current = (await writeStatus(client, J, current, compact(status))) ?? current;
+  if (changed) {
+    current = (await writeStatus(client, J, current, compact(status), { recompute: true })) ??
+      current;
+  }
   if (done) {
     const ref = objectReference(J, current);
     if (finished!.type === "Complete") {
