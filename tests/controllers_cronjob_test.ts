@@ -203,7 +203,7 @@ Deno.test("CronJobs start jobs on schedule", async (t) => {
           });
           await eventually(
             "the resumption seen",
-            async () =>
+            () =>
               (informers.informer(CRON_JOBS).store.getByName("late", ns)?.spec as {
                 suspend?: boolean;
               })?.suspend === false,

@@ -55,7 +55,7 @@ export async function startCluster(
 /** Polls `fn` until it returns something other than undefined or false; fails after `ms`. */
 export async function eventually<T>(
   what: string,
-  fn: () => Promise<T | undefined | false>,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
   ms = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;

@@ -64,7 +64,7 @@ Deno.test("a rollout survives a server restart without duplicate or lost pods", 
     await informers.waitForSync(ac.signal);
 
     await k(["set", "image", "deployment/web", "c=busybox:2"]);
-    await eventually("the rollout to be under way", async () => newPods.size >= 1);
+    await eventually("the rollout to be under way", () => newPods.size >= 1);
     await server.restart();
     assert.ok(newPods.size < REPLICAS, "the restart came before the rollout ended");
 
