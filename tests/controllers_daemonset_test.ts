@@ -76,7 +76,7 @@ Deno.test("DaemonSets run one pod per eligible node with kubectl", async (t) => 
     await kubectlSteps(t, server, "ds", async (k, t) => {
       await t.step("one pod per untainted node", async () => {
         await k.ok(["apply", "-f", "-"], { stdin: daemonSet("agent") });
-        const out = await k.ok(["rollout", "status", "daemonset/agent", "--timeout=60s"]);
+        const out = await k.ok(["rollout", "status", "daemonset/agent", "--timeout=120s"]);
         assert.match(out, /daemon set "agent" successfully rolled out/);
         assert.deepEqual(await nodesOf(k, "agent"), ["sim-node-0", "sim-node-1"]);
         const ds = JSON.parse(await k.ok(["get", "daemonset", "agent", "-o", "json"]));
@@ -118,8 +118,8 @@ Deno.test("DaemonSets run one pod per eligible node with kubectl", async (t) => 
         await k.ok(["apply", "-f", "-"], {
           stdin: daemonSet("picky", { nodeSelector: { disk: "ssd" } }),
         });
-        await k.ok(["rollout", "status", "daemonset/tolerant", "--timeout=60s"]);
-        await k.ok(["rollout", "status", "daemonset/picky", "--timeout=60s"]);
+        await k.ok(["rollout", "status", "daemonset/tolerant", "--timeout=120s"]);
+        await k.ok(["rollout", "status", "daemonset/picky", "--timeout=120s"]);
         assert.deepEqual(await nodesOf(k, "tolerant"), ["sim-node-0", "sim-node-1", "sim-node-2"]);
         assert.deepEqual(await nodesOf(k, "picky"), ["sim-node-0"]);
         await k.ok(["delete", "daemonset", "tolerant", "picky"]);
@@ -130,7 +130,7 @@ Deno.test("DaemonSets run one pod per eligible node with kubectl", async (t) => 
         try {
           await watch.synced();
           await k.ok(["set", "image", "daemonset/agent", "c=busybox:2"]);
-          await k.ok(["rollout", "status", "daemonset/agent", "--timeout=60s"]);
+          await k.ok(["rollout", "status", "daemonset/agent", "--timeout=120s"]);
           await eventually("both pods updated", async () => {
             const pods = await podsOf(k, "agent");
             return pods.length === 2 &&
@@ -144,7 +144,7 @@ Deno.test("DaemonSets run one pod per eligible node with kubectl", async (t) => 
         const history = await k.ok(["rollout", "history", "daemonset/agent"]);
         assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
         await k.ok(["rollout", "undo", "daemonset/agent"]);
-        await k.ok(["rollout", "status", "daemonset/agent", "--timeout=60s"]);
+        await k.ok(["rollout", "status", "daemonset/agent", "--timeout=120s"]);
         await eventually("pods back on busybox:1", async () => {
           const pods = await podsOf(k, "agent");
           return pods.length === 2 &&

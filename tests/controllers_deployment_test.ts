@@ -124,7 +124,7 @@ Deno.test("Deployments roll out, roll back and restart with kubectl", async (t) 
   try {
     await kubectlSteps(t, server, "deploy", async (k, t) => {
       const rollout = (...args: string[]) =>
-        k.ok(["rollout", "status", "deployment/web", "--timeout=60s", ...args]);
+        k.ok(["rollout", "status", "deployment/web", "--timeout=120s", ...args]);
 
       await t.step("apply: 3 pods Running and rollout status succeeds", async () => {
         await k.ok(["apply", "-f", "-"], { stdin: deployment("busybox:1") });

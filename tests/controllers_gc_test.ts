@@ -25,6 +25,23 @@ const DEPLOYMENT = JSON.stringify({
   },
 });
 
+const WIDGET_CRD = JSON.stringify({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.example.com" },
+  spec: {
+    group: "example.com",
+    scope: "Namespaced",
+    names: { plural: "widgets", singular: "widget", kind: "Widget" },
+    versions: [{
+      name: "v1",
+      served: true,
+      storage: true,
+      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+    }],
+  },
+});
+
 async function items(k: ScopedKubectl, kind: string, selector = "app=web"): Promise<KubeObject[]> {
   return JSON.parse(await k.ok(["get", kind, "-l", selector, "-o", "json"])).items;
 }
@@ -38,7 +55,7 @@ async function exists(k: ScopedKubectl, what: string): Promise<boolean> {
 
 async function deployReady(k: ScopedKubectl): Promise<void> {
   await k.ok(["apply", "-f", "-"], { stdin: DEPLOYMENT });
-  await k.ok(["rollout", "status", "deployment/web", "--timeout=60s"]);
+  await k.ok(["rollout", "status", "deployment/web", "--timeout=120s"]);
   await eventually("2 ready pods", async () => (await items(k, "pods")).length === 2);
 }
 
@@ -150,6 +167,58 @@ Deno.test("deletion propagation and namespace deletion with kubectl", async (t) 
       });
     });
 
+    await t.step("custom resources own and are owned, and go with their namespace", async () => {
+      await server.kubectlOk(["apply", "-f", "-"], { stdin: WIDGET_CRD });
+      await eventually(
+        "the CRD to be served",
+        async () => (await server.kubectl(["get", "widgets"])).code === 0,
+      );
+      const ns = "widgets";
+      await server.kubectlOk(["create", "namespace", ns]);
+      const k = (args: string[], stdin?: string) =>
+        server.kubectlOk(["-n", ns, ...args], { stdin });
+      await k(
+        ["apply", "-f", "-"],
+        JSON.stringify({
+          apiVersion: "example.com/v1",
+          kind: "Widget",
+          metadata: { name: "w" },
+        }),
+      );
+      const w = JSON.parse(await k(["get", "widget", "w", "-o", "json"]));
+      await k(
+        ["apply", "-f", "-"],
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: {
+            name: "of-widget",
+            ownerReferences: [{
+              apiVersion: "example.com/v1",
+              kind: "Widget",
+              name: "w",
+              uid: w.metadata.uid,
+            }],
+          },
+        }),
+      );
+      await k(["delete", "widget", "w"]);
+      await eventually(
+        "the widget's configmap to be collected",
+        async () => (await server.kubectl(["-n", ns, "get", "configmap", "of-widget"])).code !== 0,
+      );
+      await k(
+        ["apply", "-f", "-"],
+        JSON.stringify({
+          apiVersion: "example.com/v1",
+          kind: "Widget",
+          metadata: { name: "left" },
+        }),
+      );
+      await server.kubectlOk(["delete", "namespace", ns, "--timeout=120s"]);
+      assert.equal((await server.kubectl(["get", "namespace", ns])).code, 1);
+    });
+
     await t.step("deleting a namespace removes its objects, then the namespace", async () => {
       const ns = "doomed";
       await server.kubectlOk(["create", "namespace", ns]);
@@ -217,7 +286,7 @@ Deno.test("deletion propagation and namespace deletion with kubectl", async (t) 
     await t.step("kubectl delete namespace waits until it is gone", async () => {
       await server.kubectlOk(["create", "namespace", "quick"]);
       await server.kubectlOk(["-n", "quick", "create", "configmap", "x"]);
-      const out = await server.kubectlOk(["delete", "namespace", "quick", "--timeout=60s"]);
+      const out = await server.kubectlOk(["delete", "namespace", "quick", "--timeout=120s"]);
       assert.match(out, /namespace "quick" deleted/);
       const r = await server.kubectl(["get", "namespace", "quick"]);
       assert.match(r.stderr, /NotFound/);

@@ -39,7 +39,7 @@ Deno.test("a rollout survives a server restart without duplicate or lost pods", 
     await server.kubectlOk(["create", "namespace", ns]);
     const k = (args: string[], stdin?: string) => server.kubectlOk(["-n", ns, ...args], { stdin });
     await k(["apply", "-f", "-"], deployment("busybox:1"));
-    await k(["rollout", "status", "deployment/web", "--timeout=90s"]);
+    await k(["rollout", "status", "deployment/web", "--timeout=120s"]);
 
     // Every pod of the new image ever seen, and the most replicas the sets asked for at once.
     // (Pods are not summed: across the restart the watcher's relist briefly holds both the

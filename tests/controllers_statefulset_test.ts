@@ -93,7 +93,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
           await rec.synced();
           await k.ok(["create", "service", "clusterip", "web", "--clusterip=None"]);
           await k.ok(["apply", "-f", "-"], { stdin: statefulSet("web") });
-          const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=60s"]);
+          const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
           assert.match(out, /partitioned roll out complete: 3 new pods have been updated/);
         } finally {
           rec.stop();
@@ -154,7 +154,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
                 },
               }),
             ]);
-            const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=60s"]);
+            const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
             assert.match(out, /partitioned roll out complete: 2 new pods have been updated/);
           } finally {
             rec.stop();
@@ -176,7 +176,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
             '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}',
           ]);
           // kubectl reports any set with a rollingUpdate stanza as partitioned.
-          const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=60s"]);
+          const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
           assert.match(out, /partitioned roll out complete: 3 new pods have been updated/);
           await eventually(
             "web-0 updated",
@@ -195,7 +195,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
         assert.equal(revs.length, 2);
         const out = await k.ok(["rollout", "undo", "statefulset/web"]);
         assert.match(out, /statefulset.apps\/web rolled back/);
-        await k.ok(["rollout", "status", "statefulset/web", "--timeout=60s"]);
+        await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
         await eventually(
           "pods back on busybox:1",
           async () =>
@@ -222,7 +222,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
         const claims = JSON.parse(await k.ok(["get", "pvc", "-o", "json"])).items;
         assert.equal(claims.length, 3);
         await k.ok(["scale", "statefulset/web", "--replicas=3"]);
-        await k.ok(["rollout", "status", "statefulset/web", "--timeout=60s"]);
+        await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
       });
 
       await t.step("OrderedReady waits on an unready pod; Parallel does not", async () => {
