@@ -91,6 +91,7 @@ export async function startAgent(
     nodeName,
     nodeIps,
     passwordFile: paths.nodePasswordFile,
+    fallbackPasswordFile: joinPath(paths.agentDir, "node-password.txt"),
     agentDir: paths.agentDir,
     log,
     signal: stop.signal,

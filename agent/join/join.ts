@@ -23,6 +23,11 @@ export interface JoinOptions {
   nodeIps: readonly string[];
   /** The node password file; created with a random password on the first join. */
   passwordFile: string;
+  /**
+   * Used instead when `passwordFile` cannot be written (a read-only `/etc`, a test without
+   * root): K3s's older `<data-dir>/agent/node-password.txt`.
+   */
+  fallbackPasswordFile?: string;
   /** Where the certificates are written (`<data-dir>/agent`). */
   agentDir: string;
   log: Logger;
@@ -118,9 +123,10 @@ export function splitPemBundle(text: string): { certs: string[]; keyPem?: string
 /** Joins as described in the module doc. */
 export async function joinCluster(options: JoinOptions): Promise<JoinResult> {
   const retryMs = options.retryMs ?? 2000;
+  const password = await nodePassword(options);
   for (let attempt = 1;; attempt++) {
     try {
-      return await joinOnce(options);
+      return await joinOnce(options, password);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if (error instanceof JoinRefused) throw error;
@@ -139,7 +145,31 @@ export async function joinCluster(options: JoinOptions): Promise<JoinResult> {
 /** A refusal that retrying will not change (bad token, wrong CA, wrong node password). */
 class JoinRefused extends Error {}
 
-async function joinOnce(options: JoinOptions): Promise<JoinResult> {
+/** The node password, from `passwordFile` or, when that cannot be written, the fallback. */
+async function nodePassword(
+  options: JoinOptions,
+): Promise<{ password: string; passwordFile: string }> {
+  let passwordFile = options.passwordFile;
+  let password: string;
+  try {
+    password = await ensureNodePassword(passwordFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const unwritable = ["EACCES", "EPERM", "EROFS", "ENOTDIR"].includes(code);
+    if (!options.fallbackPasswordFile || !unwritable) throw error;
+    options.log.warn(
+      `Cannot write the node password to ${passwordFile} (${code}): using ${options.fallbackPasswordFile}`,
+    );
+    passwordFile = options.fallbackPasswordFile;
+    password = await ensureNodePassword(passwordFile);
+  }
+  return { password, passwordFile };
+}
+
+async function joinOnce(
+  options: JoinOptions,
+  { password, passwordFile }: { password: string; passwordFile: string },
+): Promise<JoinResult> {
   const base = options.server.replace(/\/+$/, "");
   const cacerts = await get(`${base}/cacerts`, { signal: options.signal });
   if (cacerts.status !== 200) throw new Error(`/cacerts answered ${cacerts.status}`);
@@ -149,7 +179,6 @@ async function joinOnce(options: JoinOptions): Promise<JoinResult> {
   } catch (error) {
     throw new JoinRefused((error as Error).message);
   }
-  const password = await ensureNodePassword(options.passwordFile);
   const basic = Buffer.from(`${options.token.username}:${options.token.password}`).toString(
     "base64",
   );
@@ -205,6 +234,6 @@ async function joinOnce(options: JoinOptions): Promise<JoinResult> {
     kubeletClient,
     kubeletServing,
     config,
-    passwordFile: options.passwordFile,
+    passwordFile,
   };
 }
