@@ -179,6 +179,63 @@ spec:
       },
     );
 
+    await t.step(
+      "init containers run in order, a sidecar runs beside the containers, postStart runs",
+      async () => {
+        await c.kubectlOk(["apply", "-f", "-"], {
+          stdin: `
+apiVersion: v1
+kind: Pod
+metadata: {name: ordered}
+spec:
+  initContainers:
+  - {name: first, image: ${IMAGE}, command: ["sh", "-c", "echo first >> /work/order"], volumeMounts: [{name: work, mountPath: /work}]}
+  - name: sidecar
+    image: ${IMAGE}
+    restartPolicy: Always
+    command: ["sh", "-c", "echo sidecar >> /work/order; exec sleep 3600"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  - {name: second, image: ${IMAGE}, command: ["sh", "-c", "echo second >> /work/order"], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - name: main
+    image: ${IMAGE}
+    command: ["sh", "-c", "echo main >> /work/order; exec sleep 3600"]
+    volumeMounts: [{name: work, mountPath: /work}]
+    lifecycle:
+      postStart: {exec: {command: ["sh", "-c", "echo poststart > /work/poststart"]}}
+    securityContext: {privileged: true}
+  volumes:
+  - {name: work, emptyDir: {}}
+`,
+        });
+        await readyPod(c, "ordered");
+        const order = await c.kubectlOk([
+          "exec",
+          "ordered",
+          "-c",
+          "main",
+          "--",
+          "cat",
+          "/work/order",
+        ]);
+        assert.equal(order, "first\nsidecar\nsecond\nmain\n");
+        assert.equal(
+          await c.kubectlOk(["exec", "ordered", "-c", "main", "--", "cat", "/work/poststart"]),
+          "poststart\n",
+        );
+        const pod = JSON.parse(await c.kubectlOk(["get", "pod", "ordered", "-o", "json"]));
+        const init = Object.fromEntries(
+          pod.status.initContainerStatuses.map((
+            s: { name: string; state: Record<string, unknown> },
+          ) => [s.name, Object.keys(s.state)[0]]),
+        );
+        assert.deepEqual(init, { first: "terminated", sidecar: "running", second: "terminated" });
+        // A privileged container sees the host's devices.
+        const devices = await c.kubectlOk(["exec", "ordered", "-c", "main", "--", "ls", "/dev"]);
+        assert.ok(devices.split("\n").length > 20, "privileged: all devices");
+      },
+    );
+
     await t.step("kubectl attach and logs -f show the container's output as it comes", async () => {
       await c.kubectlOk(["apply", "-f", "-"], {
         stdin: `
