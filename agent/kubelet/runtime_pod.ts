@@ -1,7 +1,7 @@
 /**
  * The runtime's view of pods: every sandbox and container the CRI reports, grouped by the pod
- * UID label, with the details (times, exit code, IP) the kubelet needs. Statuses of exited
- * containers never change, so they are read once and cached.
+ * UID label, with the details (times, exit code, IP) the kubelet needs. A container's status
+ * changes only with its state (what the list reports), so it is read again only then.
  *
  * @module
  */
@@ -64,7 +64,8 @@ const ns = (t: number) => Math.floor(t / 1e6);
 /** Reads and caches runtime state. */
 export class RuntimeView {
   readonly #runtime: RuntimeService;
-  readonly #exited = new Map<string, RuntimeContainer>();
+  /** Container details by id: they change only with the container's state. */
+  readonly #details = new Map<string, RuntimeContainer>();
   readonly #sandboxIps = new Map<string, { ip?: string; additionalIps: string[]; host: boolean }>();
 
   constructor(runtime: RuntimeService) {
@@ -131,7 +132,7 @@ export class RuntimeView {
       if (detail) pod.containers.push({ ...detail, sandboxId: c.podSandboxId });
     }));
     if (!Object.keys(selector).length) {
-      for (const id of this.#exited.keys()) if (!seen.has(id)) this.#exited.delete(id);
+      for (const id of this.#details.keys()) if (!seen.has(id)) this.#details.delete(id);
     }
     for (const pod of pods.values()) {
       pod.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
@@ -159,8 +160,8 @@ export class RuntimeView {
   }
 
   async #container(id: string, state: ContainerState): Promise<RuntimeContainer | undefined> {
-    const cached = this.#exited.get(id);
-    if (cached) return cached;
+    const cached = this.#details.get(id);
+    if (cached && cached.state === state) return cached;
     let status;
     try {
       status = (await this.#runtime.containerStatus(id)).status;
@@ -189,12 +190,13 @@ export class RuntimeView {
       logPath: status.logPath,
       annotations,
     };
-    if (detail.state === "CONTAINER_EXITED") this.#exited.set(id, detail);
+    // An exited container never changes again; a running one does only by exiting.
+    if (detail.state === state) this.#details.set(id, detail);
     return detail;
   }
 
   /** Forgets what is cached of a removed container. */
   forget(containerId: string): void {
-    this.#exited.delete(containerId);
+    this.#details.delete(containerId);
   }
 }
