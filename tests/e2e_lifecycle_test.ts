@@ -270,6 +270,28 @@ spec:
       },
     );
 
+    await t.step("a pod past its activeDeadlineSeconds fails with DeadlineExceeded", async () => {
+      await apply(
+        c,
+        `
+apiVersion: v1
+kind: Pod
+metadata: {name: deadline}
+spec:
+  activeDeadlineSeconds: 5
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: c, image: ${IMAGE}, command: ["sleep", "3600"]}
+`,
+      );
+      const p = await eventually("a failed pod", async () => {
+        const x = await pod(c, "deadline");
+        return x.status.phase === "Failed" ? x : undefined;
+      }, 60_000);
+      assert.equal((p.status as { reason?: string }).reason, "DeadlineExceeded");
+      assert.ok(p.status.containerStatuses?.[0].state.terminated, "the container was stopped");
+    });
+
     await t.step(
       "deleting a pod runs preStop, stops it within the grace period and leaves nothing behind",
       async () => {

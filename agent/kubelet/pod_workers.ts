@@ -49,6 +49,14 @@ function fingerprint(pod: RuntimePod): string {
   ].sort().join(",");
 }
 
+/** ms until the pod's `activeDeadlineSeconds` (counted from its start) passes; none without one. */
+export function deadlineLeft(pod: Pod, now: number): number | undefined {
+  const seconds = pod.spec?.activeDeadlineSeconds as number | undefined;
+  const start = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
+  if (seconds === undefined || start === undefined || Number.isNaN(start)) return undefined;
+  return start + seconds * 1000 - now;
+}
+
 function isTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === "Succeeded" || phase === "Failed";
@@ -180,13 +188,28 @@ export class PodWorkers {
       }
       return undefined;
     }
-    const result = await syncer.sync(
-      target ? { ...pod, status: statuses.get(uid) ?? target.status } : pod,
-    );
+    const current = target ? { ...pod, status: statuses.get(uid) ?? target.status } : pod;
+    const overdue = deadlineLeft(current, this.#o.clock.now());
+    if (overdue !== undefined && overdue <= 0) {
+      // activeDeadlineSeconds passed: the pod fails, as upstream's active deadline handler has it.
+      const runtime = await view.pod(uid);
+      await syncer.terminate(pod, runtime);
+      const status = syncer.status(current, await view.pod(uid), {
+        phase: "Failed",
+        reason: "DeadlineExceeded",
+        message: "Pod was active on the node longer than the specified deadline",
+      });
+      if (target) await statuses.set(target, status);
+      return undefined;
+    }
+    const result = await syncer.sync(current);
     if (target) await statuses.set(target, result.status);
     const phase = result.status.phase;
     if (phase === "Succeeded" || phase === "Failed") {
       await syncer.terminate(pod, await view.pod(uid));
+    }
+    if (overdue !== undefined) {
+      return Math.min(result.requeueAfterMs ?? Infinity, overdue + 100);
     }
     return result.requeueAfterMs;
   }
