@@ -30,10 +30,7 @@ import { ensureSystemPriorityClasses } from "./apiserver/resources/scheduling/mo
 import { builtinResources } from "./apiserver/resources/mod.ts";
 import { namespaceSubresources } from "./apiserver/subresources/namespaces.ts";
 import { podSubresources } from "./apiserver/subresources/pods.ts";
-import {
-  attachStreamingUpgrades,
-  podStreamingSubresources,
-} from "./apiserver/subresources/pod_streaming.ts";
+import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
@@ -136,6 +133,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   const advertise = config.advertiseAddress ?? nodeIps[0];
   const port = config.httpsListenPort;
   let ready = false;
+  // pods/log, exec, attach and portforward, proxied to the kubelets.
+  const streaming = podStreaming({
+    lookup,
+    kubeletClient: { ...pki.clients.kubeApiserver, caPem: pki.serverCa.certPem },
+  });
   const apiServer = new ApiServer({
     registry,
     authenticators: authn.authenticators,
@@ -180,10 +182,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     ],
     subresources: {
       ...podSubresources(registry),
-      ...podStreamingSubresources({
-        lookup,
-        kubeletClient: { ...pki.clients.kubeApiserver, caPem: pki.serverCa.certPem },
-      }),
+      ...streaming.subresources,
       ...namespaceSubresources,
       ...authn.subresources(),
       ...certificateSubresources,
@@ -200,7 +199,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     },
     (req, conn, signal) => apiServer.handle(req, conn, signal),
   );
-  attachStreamingUpgrades(listener.server, apiServer);
+  streaming.attach(listener.server, apiServer);
 
   await bootstrapObjects(registry, {
     serviceIp: firstIpOf(serviceCidr),

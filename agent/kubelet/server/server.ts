@@ -15,6 +15,7 @@ import type { Pod } from "../../../kube/client/types.ts";
 import type { RuntimeService } from "../../../cri/service.ts";
 import type { RuntimeView } from "../runtime_pod.ts";
 import { KubeletAuth, type KubeletUser } from "./auth.ts";
+import { HttpError, refuseUpgrade, respondError, statusOf } from "./errors.ts";
 import { logOptionsFrom, readLogs } from "./logs.ts";
 import { StreamingHandler } from "./streaming.ts";
 
@@ -37,15 +38,6 @@ export interface KubeletServerOptions {
   view: RuntimeView;
   podLogs: string;
   log: Logger;
-}
-
-/** An error answered with its HTTP status. */
-export class HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 export class KubeletServer {
@@ -138,15 +130,10 @@ export class KubeletServer {
       }
       throw new HttpError(404, "404 page not found");
     } catch (error) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const status = error instanceof HttpError ? error.status : 500;
-      if (status === 500) {
+      if (statusOf(error) === 500) {
         this.#o.log.warn(`kubelet API ${url.pathname}: ${(error as Error).message}`);
       }
-      text(res, status, (error as Error).message);
+      respondError(res, error);
     }
   }
 
@@ -160,19 +147,7 @@ export class KubeletServer {
       }
       await this.#streaming.handleUpgrade(req, socket, head, url, parts);
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500;
-      const message = (error as Error).message;
-      if (!socket.destroyed) {
-        socket.end(
-          `HTTP/1.1 ${status} ${
-            status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Error"
-          }\r\n` +
-            `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${
-              new TextEncoder().encode(message).length
-            }\r\n` +
-            `Connection: close\r\n\r\n${message}`,
-        );
-      }
+      refuseUpgrade(socket, error);
     }
   }
 

@@ -20,6 +20,7 @@ import type { Logger } from "../../../kube/client/log.ts";
 import type { Pod } from "../../../kube/client/types.ts";
 import type { RuntimeService } from "../../../cri/service.ts";
 import type { RuntimeView } from "../runtime_pod.ts";
+import { HttpError, refuseUpgrade, respondError } from "./errors.ts";
 import { proxyUpgrade } from "./upgrade_proxy.ts";
 import { SpdyClient, type SpdyStream } from "./spdy.ts";
 
@@ -28,14 +29,6 @@ export interface StreamingOptions {
   view: RuntimeView;
   findPod(namespace: string, name: string, uid?: string): Pod;
   log: Logger;
-}
-
-class StreamError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 export const V5 = "v5.channel.k8s.io";
@@ -69,7 +62,7 @@ export function parseStreamRequest(url: URL, parts: string[]): StreamRequest {
   const rest = parts.slice(1);
   const withContainer = kind !== "portForward";
   if (rest.length < (withContainer ? 3 : 2) || rest.length > (withContainer ? 4 : 3)) {
-    throw new StreamError(
+    throw new HttpError(
       400,
       `Cannot serve ${url.pathname}: expected /${kind}/<namespace>/<pod>${
         withContainer ? "/<container>" : ""
@@ -113,13 +106,13 @@ export class StreamingHandler {
       c.name
     );
     if (!r.container || !names.includes(r.container)) {
-      throw new StreamError(400, `container ${r.container ?? ""} is not valid for pod ${r.pod}`);
+      throw new HttpError(400, `container ${r.container ?? ""} is not valid for pod ${r.pod}`);
     }
     const runtime = await this.#o.view.pod(pod.metadata.uid!);
     const running = runtime.containers.find((c) =>
       c.name === r.container && c.state === "CONTAINER_RUNNING"
     );
-    if (!running) throw new StreamError(404, `container not found ("${r.container}")`);
+    if (!running) throw new HttpError(404, `container not found ("${r.container}")`);
     return running.id;
   }
 
@@ -127,7 +120,7 @@ export class StreamingHandler {
     const pod = this.#o.findPod(r.namespace, r.pod, r.uid);
     const runtime = await this.#o.view.pod(pod.metadata.uid!);
     const sandbox = runtime.sandboxes.find((s) => s.state === "SANDBOX_READY");
-    if (!sandbox) throw new StreamError(404, `pod ${r.namespace}/${r.pod} has no running sandbox`);
+    if (!sandbox) throw new HttpError(404, `pod ${r.namespace}/${r.pod} has no running sandbox`);
     return sandbox.id;
   }
 
@@ -146,7 +139,7 @@ export class StreamingHandler {
         tty: r.tty,
       });
     }
-    if (!r.command.length) throw new StreamError(400, "you must specify at least 1 command");
+    if (!r.command.length) throw new HttpError(400, "you must specify at least 1 command");
     return await this.#o.runtime.exec({
       containerId,
       cmd: r.command,
@@ -172,14 +165,12 @@ export class StreamingHandler {
     const r = parseStreamRequest(url, ["exec", ...parts.slice(1)]);
     try {
       const id = await this.#containerId(r);
-      if (!r.command.length) throw new StreamError(400, "you must specify at least 1 command");
+      if (!r.command.length) throw new HttpError(400, "you must specify at least 1 command");
       const out = await this.#o.runtime.execSync(id, r.command, 0);
       res.writeHead(200, { "content-type": "text/plain" });
       res.end(Buffer.concat([Buffer.from(out.stdout), Buffer.from(out.stderr)]));
     } catch (error) {
-      const status = error instanceof StreamError ? error.status : 500;
-      res.writeHead(status, { "content-type": "text/plain" });
-      res.end((error as Error).message);
+      respondError(res, error);
     }
   }
 
@@ -197,8 +188,7 @@ export class StreamingHandler {
       r = parseStreamRequest(url, parts);
       criUrl = await this.#criUrl(r);
     } catch (error) {
-      const status = error instanceof StreamError ? error.status : 500;
-      refuse(socket, status, (error as Error).message);
+      refuseUpgrade(socket, error);
       return;
     }
     const upgrade = String(req.headers.upgrade ?? "").toLowerCase();
@@ -212,7 +202,10 @@ export class StreamingHandler {
     try {
       await proxyUpgrade(req, socket, head, { url: criUrl });
     } catch (error) {
-      refuse(socket, 502, `Cannot reach the runtime's stream server: ${(error as Error).message}`);
+      refuseUpgrade(
+        socket,
+        new HttpError(502, `Cannot reach the runtime's stream server: ${(error as Error).message}`),
+      );
     }
   }
 
@@ -251,7 +244,10 @@ export class StreamingHandler {
         },
       }));
     } catch (error) {
-      refuse(socket, 502, `Cannot reach the runtime's stream server: ${(error as Error).message}`);
+      refuseUpgrade(
+        socket,
+        new HttpError(502, `Cannot reach the runtime's stream server: ${(error as Error).message}`),
+      );
       return;
     }
     const streams: Partial<Record<"stdin" | "resize", SpdyStream>> = {};
@@ -293,13 +289,4 @@ export class StreamingHandler {
     this.#open.clear();
     this.#wss.close();
   }
-}
-
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = Buffer.from(message);
-  const reason = { 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway" }[status] ??
-    "Internal Server Error";
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,
-  );
 }

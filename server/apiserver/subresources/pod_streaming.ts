@@ -44,7 +44,7 @@ interface PendingUpgrade {
 }
 
 /** Upgrade requests in flight, by the web `Request` the API server sees. */
-const upgrades = new WeakMap<Request, PendingUpgrade>();
+type Upgrades = WeakMap<Request, PendingUpgrade>;
 
 export const PORTFORWARD_TUNNEL = "SPDY/3.1+portforward.k8s.io";
 
@@ -192,6 +192,8 @@ function pipeBoth(a: Duplex, b: Duplex): void {
 
 function streaming(
   opts: PodStreamingOptions,
+  upgrades: Upgrades,
+  tunnels: WebSocketServer,
   kind: "exec" | "attach" | "portforward",
 ): SubresourceHandler {
   return async (ctx) => {
@@ -206,7 +208,7 @@ function streaming(
       s,
     ) => s.trim());
     if (kind === "portforward" && offered.includes(PORTFORWARD_TUNNEL)) {
-      tunnelPortForward(pending, upstream, kubelet, target);
+      tunnelPortForward(tunnels, pending, upstream, kubelet, target);
     } else {
       const request = [
         `${pending.req.method ?? "GET"} ${target} HTTP/1.1`,
@@ -221,14 +223,17 @@ function streaming(
   };
 }
 
-const tunnelServer = new WebSocketServer({
-  noServer: true,
-  handleProtocols: (protocols: Set<string>) =>
-    protocols.has(PORTFORWARD_TUNNEL) ? PORTFORWARD_TUNNEL : false,
-});
+function tunnelServer(): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols: Set<string>) =>
+      protocols.has(PORTFORWARD_TUNNEL) ? PORTFORWARD_TUNNEL : false,
+  });
+}
 
 /** kubectl's SPDY-over-WebSocket port-forward: SPDY to the kubelet, its bytes in ws messages. */
 function tunnelPortForward(
+  tunnels: WebSocketServer,
   pending: PendingUpgrade,
   upstream: TLSSocket,
   kubelet: Kubelet,
@@ -262,7 +267,7 @@ function tunnelPortForward(
       return;
     }
     const rest = head.subarray(end + 4);
-    tunnelServer.handleUpgrade(pending.req, pending.socket, Buffer.from(pending.head), (ws) => {
+    tunnels.handleUpgrade(pending.req, pending.socket, Buffer.from(pending.head), (ws) => {
       if (rest.length) ws.send(rest);
       upstream.on("data", (chunk: Buffer) => ws.send(chunk));
       upstream.resume();
@@ -358,24 +363,34 @@ function logs(opts: PodStreamingOptions): SubresourceHandler {
   };
 }
 
-/** The handlers, keyed as the API server's `subresources` option wants them. */
-export function podStreamingSubresources(
-  opts: PodStreamingOptions,
-): Record<string, SubresourceHandler> {
+/** The pod streaming subresources and the upgrade hook that feeds them. */
+export interface PodStreaming {
+  /** The handlers, keyed as the API server's `subresources` option wants them. */
+  subresources: Record<string, SubresourceHandler>;
+  /**
+   * Serves HTTP/1.1 upgrade requests of the listener through the API server: the request
+   * passes authentication, authorization and the subresource handler like any other; a
+   * handler that takes over the socket answers through it, anything else is written back as
+   * an HTTP answer.
+   */
+  attach(server: EventEmitter, api: ApiServer): void;
+}
+
+export function podStreaming(opts: PodStreamingOptions): PodStreaming {
+  const upgrades: Upgrades = new WeakMap();
+  const tunnels = tunnelServer();
   return {
-    "/pods/log": logs(opts),
-    "/pods/exec": streaming(opts, "exec"),
-    "/pods/attach": streaming(opts, "attach"),
-    "/pods/portforward": streaming(opts, "portforward"),
+    subresources: {
+      "/pods/log": logs(opts),
+      "/pods/exec": streaming(opts, upgrades, tunnels, "exec"),
+      "/pods/attach": streaming(opts, upgrades, tunnels, "attach"),
+      "/pods/portforward": streaming(opts, upgrades, tunnels, "portforward"),
+    },
+    attach: (server, api) => attachUpgrades(server, api, upgrades),
   };
 }
 
-/**
- * Serves HTTP/1.1 upgrade requests of the listener through the API server: the request passes
- * authentication, authorization and the subresource handler like any other; a handler that
- * takes over the socket answers through it, anything else is written back as an HTTP answer.
- */
-export function attachStreamingUpgrades(server: EventEmitter, api: ApiServer): void {
+function attachUpgrades(server: EventEmitter, api: ApiServer, upgrades: Upgrades): void {
   server.on("upgrade", async (req: IncomingMessage, socket: Duplex, head: Uint8Array) => {
     socket.on("error", () => socket.destroy());
     const headers = new Headers();
