@@ -84,7 +84,7 @@ export class PodWorkers {
   /** Runs relist, resync and the workers until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
-    const workers = Array.from({ length: this.#o.workers ?? 8 }, () => this.#work(signal));
+    const workers = Array.from({ length: this.#o.workers ?? 16 }, () => this.#work(signal));
     const relist = (async () => {
       while (!signal.aborted) {
         try {
