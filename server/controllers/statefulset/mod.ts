@@ -3,8 +3,8 @@
  *
  * @module
  */
+export { claimName, Claims, claimVolumes } from "./claims.ts";
 export {
-  claimName,
   ordinalOf,
   POD_INDEX_LABEL,
   POD_NAME_LABEL,

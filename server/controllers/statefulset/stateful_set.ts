@@ -27,9 +27,8 @@ import {
   type Resource,
   type SharedInformer,
   STATEFUL_SETS,
-  type Volume,
 } from "../../../kube/client/mod.ts";
-import { deepClone, type KubeObject } from "../../../kube/meta.ts";
+import { deepClone } from "../../../kube/meta.ts";
 import { Controller, type ControllerConfig } from "../framework/mod.ts";
 import { claim, isControlledBy, newControllerRef } from "../common/owner.ts";
 import { isPodAvailable, isPodReady, msUntilAvailable, podFromTemplate } from "../common/pods.ts";
@@ -42,6 +41,7 @@ import {
 import { errText, writeStatus } from "../common/status.ts";
 import type { ControllerRevision, Pod, StatefulSet } from "../common/types.ts";
 import { ownerKeys, selectorOf } from "../common/util.ts";
+import { Claims, claimVolumes } from "./claims.ts";
 
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
@@ -82,11 +82,6 @@ function identityMatches(pod: Pod, ord: number): boolean {
   return l[POD_NAME_LABEL] === pod.metadata.name && l[POD_INDEX_LABEL] === String(ord);
 }
 
-/** The claim of `template` for the pod at `ordinal`. */
-export function claimName(set: StatefulSet, template: KubeObject, ordinal: number): string {
-  return `${template.metadata.name}-${set.metadata.name}-${ordinal}`;
-}
-
 /** One pass over a set: what it did and whether it must look again soon. */
 interface Pass {
   set: StatefulSet;
@@ -101,7 +96,7 @@ export class StatefulSetController extends Controller {
   readonly #sets: SharedInformer<StatefulSet>;
   readonly #pods: SharedInformer<Pod>;
   readonly #revisions: SharedInformer<ControllerRevision>;
-  readonly #claims: SharedInformer<KubeObject>;
+  readonly #claims: Claims;
 
   constructor(config: ControllerConfig) {
     super(config);
@@ -113,7 +108,12 @@ export class StatefulSetController extends Controller {
         ownerKeys(pod, "StatefulSet", this.#sets.store, (s) => selectorOf(s.spec?.selector)),
     });
     this.#revisions = this.watch(REVISIONS, { indexers: byNs, keys: () => undefined });
-    this.#claims = this.watch(PVCS, { indexers: byNs, keys: () => undefined });
+    const claims = this.watch(PVCS, { indexers: byNs, keys: () => undefined });
+    this.#claims = new Claims(
+      this.client,
+      claims.store,
+      (set, type, reason, msg) => this.#event(set, type, reason, msg),
+    );
   }
 
   protected async reconcile(key: string): Promise<void> {
@@ -199,7 +199,7 @@ export class StatefulSetController extends Controller {
         continue;
       }
       if (phase(pod) === "Pending" || phase(pod) === undefined) {
-        await this.#createClaims(set, ord, pod.metadata.name!);
+        await this.#claims.create(set, ord, pod.metadata.name!);
       }
       if (monotonic && (terminating(pod) || !runningAndReady(pod))) return;
       if (monotonic && !isPodAvailable(pod, minReady, now)) {
@@ -216,7 +216,7 @@ export class StatefulSetController extends Controller {
         continue;
       }
       if (monotonic && !runningAndReady(pod) && pod !== firstUnhealthy) return;
-      await this.#releaseClaimsOnScaleDown(set, pod);
+      await this.#claims.releaseOnScaleDown(set, pod, ordinalOf(set, pod)!);
       await this.#deletePod(set, pod);
       if (monotonic) return;
     }
@@ -267,8 +267,8 @@ export class StatefulSetController extends Controller {
     };
     pod.spec!.hostname = name;
     if (set.spec?.serviceName) pod.spec!.subdomain = set.spec.serviceName;
-    pod.spec!.volumes = this.#volumes(set, ord, pod.spec?.volumes);
-    await this.#createClaims(set, ord, name);
+    pod.spec!.volumes = claimVolumes(set, ord, pod.spec?.volumes);
+    await this.#claims.create(set, ord, name);
     try {
       const created = await this.client.create(PODS, pod);
       this.#event(
@@ -287,101 +287,6 @@ export class StatefulSetController extends Controller {
         `create Pod ${name} in StatefulSet ${set.metadata.name} failed error: ${errText(err)}`,
       );
       throw err;
-    }
-  }
-
-  /** The claims' volumes first, then the template's other volumes (`updateStorage`). */
-  #volumes(set: StatefulSet, ord: number, current: Volume[] | undefined): Volume[] {
-    const templates = set.spec?.volumeClaimTemplates ?? [];
-    const names = new Set(templates.map((t) => t.metadata.name));
-    return [
-      ...templates.map((t) => ({
-        name: t.metadata.name ?? "",
-        persistentVolumeClaim: { claimName: claimName(set, t, ord) },
-      })),
-      ...(current ?? []).filter((v) => !names.has(v.name)),
-    ];
-  }
-
-  async #createClaims(set: StatefulSet, ord: number, podName: string): Promise<void> {
-    const ns = set.metadata.namespace!;
-    const policy = set.spec?.persistentVolumeClaimRetentionPolicy;
-    for (const t of set.spec?.volumeClaimTemplates ?? []) {
-      const name = claimName(set, t, ord);
-      if (this.#claims.store.getByName(name, ns)) continue;
-      const claim: KubeObject = {
-        apiVersion: "v1",
-        kind: "PersistentVolumeClaim",
-        metadata: {
-          ...deepClone(t.metadata),
-          name,
-          namespace: ns,
-          labels: {
-            ...(t.metadata.labels ?? {}),
-            ...((set.spec?.selector?.matchLabels as Record<string, string> | undefined) ?? {}),
-          },
-        },
-        spec: deepClone(t.spec),
-      };
-      delete claim.metadata.uid;
-      delete claim.metadata.resourceVersion;
-      if (policy?.whenDeleted === "Delete") {
-        claim.metadata.ownerReferences = [{
-          apiVersion: "apps/v1",
-          kind: "StatefulSet",
-          name: set.metadata.name!,
-          uid: set.metadata.uid!,
-        }];
-      }
-      try {
-        await this.client.create(PVCS, claim);
-        this.#event(
-          set,
-          "Normal",
-          "SuccessfulCreate",
-          `create Claim ${name} Pod ${podName} in StatefulSet ${set.metadata.name} success`,
-        );
-      } catch (err) {
-        if (isAlreadyExists(err)) continue;
-        this.#event(
-          set,
-          "Warning",
-          "FailedCreate",
-          `create Claim ${name} for Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${
-            errText(err)
-          }`,
-        );
-        throw err;
-      }
-    }
-  }
-
-  /** With `whenScaled: Delete`, a condemned pod's claims become its dependents. */
-  async #releaseClaimsOnScaleDown(set: StatefulSet, pod: Pod): Promise<void> {
-    if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled !== "Delete") return;
-    const ord = ordinalOf(set, pod)!;
-    for (const t of set.spec?.volumeClaimTemplates ?? []) {
-      const name = claimName(set, t, ord);
-      try {
-        await this.client.patch(
-          PVCS,
-          name,
-          {
-            metadata: {
-              ownerReferences: [{
-                apiVersion: "v1",
-                kind: "Pod",
-                name: pod.metadata.name,
-                uid: pod.metadata.uid,
-              }],
-            },
-          },
-          "strategic",
-          { namespace: set.metadata.namespace },
-        );
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
     }
   }
 
