@@ -47,7 +47,7 @@ export interface ListResult {
   items: CachedObject[];
   rv: number;
   continueToken?: string;
-  /** Items after this page, when known (no selector; first page). */
+  /** Items after this page, when known (no selector filters the list). */
   remainingItemCount?: number;
 }
 
@@ -186,23 +186,41 @@ export class Store {
         throw err;
       }
       readAt = page.revision;
-      for (const kv of page.kvs) {
+      for (const [i, kv] of page.kvs.entries()) {
         const item = await decodeKv(this.#deps.codec, kv);
         if (filter && !filter(item.obj)) continue;
         items.push(item);
         if (limit && items.length === limit) {
-          const more = page.more || kv !== page.kvs[page.kvs.length - 1];
+          const more = page.more || i < page.kvs.length - 1;
           if (!more) return { items, rv: readAt };
           return {
             items,
             rv: readAt,
             continueToken: encodeContinue(readAt, item.key + "\0", prefix),
+            // As upstream: known only when no selector filters the keys.
+            remainingItemCount: filter
+              ? undefined
+              : page.kvs.length - i - 1 + await this.#countAfter(page, prefix, rv),
           };
         }
       }
       if (!page.more || page.kvs.length === 0) return { items, rv: readAt };
       start = page.kvs[page.kvs.length - 1].key + "\0";
     }
+  }
+
+  /** How many keys under `prefix` follow the last of `page`, as of revision `rv`. */
+  async #countAfter(
+    page: { kvs: { key: string }[]; more: boolean },
+    prefix: string,
+    rv: number,
+  ): Promise<number> {
+    if (!page.more) return 0;
+    const rest = await this.#deps.backend.list(prefix, {
+      startKey: page.kvs[page.kvs.length - 1].key + "\0",
+      revision: rv,
+    });
+    return rest.kvs.length;
   }
 
   /**

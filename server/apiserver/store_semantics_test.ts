@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { KubeObject } from "../../kube/meta.ts";
 import { testServer } from "./testing.ts";
 
 const CM = "/api/v1/namespaces/default/configmaps";
@@ -190,6 +191,35 @@ Deno.test("a list cut by limit tells how many items remain", async () => {
     assert.equal(page.items.length, 2);
     assert.equal(page.metadata.remainingItemCount, 3);
     assert.ok(page.metadata.continue);
+    const cont = encodeURIComponent(page.metadata.continue);
+    const second = await (await s.call("GET", `${CM}?limit=2&continue=${cont}`)).json();
+    assert.deepEqual(second.items.map((i: KubeObject) => i.metadata.name), ["r2", "r3"]);
+    assert.equal(second.metadata.remainingItemCount, 1);
+    const cont2 = encodeURIComponent(second.metadata.continue);
+    const last = await (await s.call("GET", `${CM}?limit=2&continue=${cont2}`)).json();
+    assert.deepEqual(last.items.map((i: KubeObject) => i.metadata.name), ["r4"]);
+    assert.equal(last.metadata.remainingItemCount, undefined);
+    assert.equal(last.metadata.continue, undefined);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("a list cut by limit with a selector leaves remainingItemCount out on every page", async () => {
+  const s = await testServer();
+  try {
+    for (let i = 0; i < 5; i++) {
+      await s.call("POST", CM, { metadata: { name: `r${i}`, labels: { keep: "yes" } } });
+    }
+    const sel = "labelSelector=keep%3Dyes";
+    const page = await (await s.call("GET", `${CM}?limit=2&${sel}`)).json();
+    assert.equal(page.items.length, 2);
+    assert.equal("remainingItemCount" in page.metadata, false);
+    const cont = encodeURIComponent(page.metadata.continue);
+    const second = await (await s.call("GET", `${CM}?limit=2&${sel}&continue=${cont}`)).json();
+    assert.equal(second.items.length, 2);
+    assert.equal("remainingItemCount" in second.metadata, false);
+    assert.ok(second.metadata.continue);
   } finally {
     await s.close();
   }
