@@ -477,6 +477,24 @@ export class Store {
     }
   }
 
+  /**
+   * Writes an object back as it is stored, so that the codec's current transformer applies
+   * (a secret re-encrypted with the current key). No strategy runs and the object is unchanged;
+   * watchers see a MODIFIED event, as upstream's re-encryption gives. False when it is gone.
+   */
+  async rewrite(namespace: string, name: string): Promise<boolean> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0;; attempt++) {
+      const { kv } = await this.#deps.backend.get(key);
+      if (!kv) return false;
+      const obj = await this.#deps.codec.decode(kv.value, key);
+      const bytes = await this.#deps.codec.encode(obj, key);
+      const res = await this.#deps.backend.update(key, bytes, kv.modRevision);
+      if (res.ok) return true;
+      if (attempt >= MAX_CONFLICT_RETRIES) throw conflict(this.gr, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+  }
+
   /** Deletes every object a list would return; the deleted or pending objects are returned. */
   async deleteCollection(
     namespace: string,
