@@ -82,7 +82,8 @@ export function decodeObject(
     }
   } else if (type === "application/yaml" || type.endsWith("+yaml")) {
     try {
-      value = parseYaml(text, { maxAliasCount: 100 });
+      // Later keys win, as upstream's non-strict decoder; fieldValidation reports repeats.
+      value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
     } catch (err) {
       throw badRequest(`the object provided is unrecognized: ${(err as Error).message}`);
     }

@@ -15,8 +15,8 @@ import { deepClone, type KubeObject } from "../../kube/meta.ts";
 import { type RequestContext, writeContext } from "./context.ts";
 import { fieldManager } from "./context.ts";
 import { listOptions } from "./list_options.ts";
-import { decodeObject, negotiate, readBody } from "./negotiate.ts";
-import { checkFieldValidation, type SchemaCarrier } from "./openapi/mod.ts";
+import { decodeObject, mediaType, negotiate, readBody } from "./negotiate.ts";
+import { checkFieldValidation, type RawBody, type SchemaCarrier } from "./openapi/mod.ts";
 import { applyPatch } from "./patch.ts";
 import type { Served } from "./registry.ts";
 import { apiVersionOf, DEFAULT_VERBS, type ResourceDef } from "./resource.ts";
@@ -167,9 +167,11 @@ function writeOptions(ctx: RequestContext, subresource: "" | "status"): WriteOpt
 
 /** Reads a request body as an object of this resource's kind and version. */
 async function readObject(ctx: RequestContext, served: Served): Promise<KubeObject> {
-  const obj = decodeObject(await readBody(ctx.req), ctx.req.headers.get("content-type"));
+  const body = await readBody(ctx.req);
+  const type = ctx.req.headers.get("content-type");
+  const obj = decodeObject(body, type);
   checkTypeMeta(obj, served, ctx.info.group, ctx.info.version);
-  checkFields(ctx, served, obj);
+  checkFields(ctx, served, obj, rawBody(body, type));
   checkManagedFieldsDecodable(obj, served.def.kind, ctx.info.version);
   return inStorageVersion(ctx, served.def, obj as KubeObject);
 }
@@ -343,13 +345,26 @@ async function serveScale(ctx: RequestContext, served: Served, hooks: WriteHooks
 }
 
 /** `?fieldValidation=`: unknown fields are refused (Strict), warned about (Warn, the default) or ignored. */
-export function checkFields(ctx: RequestContext, served: Served, obj: unknown): void {
+export function checkFields(
+  ctx: RequestContext,
+  served: Served,
+  obj: unknown,
+  raw?: RawBody,
+): void {
   const { def } = served;
   const gvk = { group: def.group, version: ctx.info.version || def.versions[0], kind: def.kind };
   const mode = ctx.url.searchParams.get("fieldValidation");
-  const result = checkFieldValidation(mode, obj, gvk, (def as SchemaCarrier).schema);
+  const result = checkFieldValidation(mode, obj, gvk, (def as SchemaCarrier).schema, raw);
   if (result.error) throw badRequest(result.error);
   for (const w of result.warnings) {
     if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
   }
+}
+
+/** A JSON or YAML body's text, for duplicate-field detection (none for protobuf). */
+function rawBody(body: Uint8Array, contentType: string | null): RawBody | undefined {
+  const type = mediaType(contentType);
+  const yaml = type === "application/yaml" || type.endsWith("+yaml");
+  if (!yaml && !(type === "" || type === "application/json" || type.endsWith("+json"))) return;
+  return { text: new TextDecoder().decode(body), yaml };
 }

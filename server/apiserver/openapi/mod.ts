@@ -24,6 +24,7 @@ export { builtinTypes, TypeRegistry } from "./models.ts";
 export {
   checkFieldValidation,
   type FieldValidationResult,
+  type RawBody,
   unknownFieldMessage,
   unknownFields,
   unknownFieldsBySchema,

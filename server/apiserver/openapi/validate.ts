@@ -11,6 +11,7 @@
  */
 import { builtinTypes, parseType, type TypeRegistry } from "./models.ts";
 import type { Gvk, Schema } from "./schema.ts";
+import { jsonDuplicateFields, yamlDuplicateFields } from "../duplicate_fields.ts";
 
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
@@ -153,17 +154,26 @@ export interface FieldValidationResult {
 
 const MODES = ["", "Ignore", "Warn", "Strict"];
 
+/** The request body as sent, for duplicate-field detection. */
+export interface RawBody {
+  text: string;
+  yaml: boolean;
+}
+
 /**
  * Applies `?fieldValidation=` to a decoded object: `Strict` fails with upstream's
- * `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`, `Warn` (the
+ * `strict decoding error: unknown field "spec.foo", duplicate field "spec.bar"`, `Warn` (the
  * default) returns one warning per field, `Ignore` checks nothing. A custom resource passes its
- * schema; without one (and for kinds the registry lacks) nothing is unknown.
+ * schema; without one (and for kinds the registry lacks) nothing is unknown. With the raw body,
+ * keys set twice are found too (JSON: in document order among the unknown ones; YAML: go-yaml's
+ * `line N: key "x" already set in map` first).
  */
 export function checkFieldValidation(
   mode: string | null | undefined,
   obj: unknown,
   gvk: Gvk,
   schema?: Schema,
+  raw?: RawBody,
 ): FieldValidationResult {
   const m = mode ?? "";
   if (!MODES.includes(m)) {
@@ -174,12 +184,51 @@ export function checkFieldValidation(
     };
   }
   if (m === "Ignore") return { warnings: [] };
-  const paths = schema
-    ? unknownFieldsBySchema(obj, schema)
-    : unknownFields(obj, gvk.group, gvk.version, gvk.kind);
-  const messages = paths.map(unknownFieldMessage);
+  const paths =
+    (schema
+      ? unknownFieldsBySchema(obj, schema)
+      : unknownFields(obj, gvk.group, gvk.version, gvk.kind)).map((p) => p.replace(/^\./, ""));
+  if (raw?.yaml) return yamlResult(m, paths, yamlDuplicateFields(raw.text));
+  const messages = raw ? jsonMessages(paths, raw.text) : paths.map(unknownFieldMessage);
   if (m === "Strict" && messages.length) {
     return { error: `strict decoding error: ${messages.join(", ")}`, warnings: [] };
   }
   return { warnings: messages };
+}
+
+/** Unknown and duplicate fields of a JSON body in the order the decoder meets them. */
+function jsonMessages(unknown: string[], text: string): string[] {
+  const under = (path: string) =>
+    unknown.some((u) => path === u || path.startsWith(u + ".") || path.startsWith(u + "["));
+  // A field both unknown and repeated is reported as unknown only, as upstream does for types.
+  const dups = jsonDuplicateFields(text).filter((d) => !under(d.path));
+  if (!dups.length) return unknown.map(unknownFieldMessage);
+  if (!unknown.length) return dups.map((d) => `duplicate field "${d.path}"`);
+  const order = new Map<string, number>();
+  jsonDuplicateFields(text, order);
+  const all = [
+    ...unknown.map((p) => ({ at: order.get(p) ?? Infinity, text: unknownFieldMessage(p) })),
+    ...dups.map((d) => ({ at: d.at, text: `duplicate field "${d.path}"` })),
+  ];
+  return all.sort((a, b) => a.at - b.at).map((e) => e.text);
+}
+
+/** A YAML body: go-yaml's duplicate-key errors, then the unknown fields in key order. */
+function yamlResult(mode: string, unknown: string[], dups: string[]): FieldValidationResult {
+  const unknownMessages = [...unknown].sort(byPathSegments).map(unknownFieldMessage);
+  if (mode !== "Strict") return { warnings: [...dups, ...unknownMessages] };
+  const parts = [...unknownMessages];
+  if (dups.length) parts.unshift(`yaml: unmarshal errors:\n  ${dups.join("\n  ")}`);
+  return parts.length
+    ? { error: `strict decoding error: ${parts.join(", ")}`, warnings: [] }
+    : { warnings: [] };
+}
+
+/** YAML reaches the strict JSON decoder with sorted keys: order paths segment by segment. */
+function byPathSegments(a: string, b: string): number {
+  const sa = a.split(/\.|(?=\[)/), sb = b.split(/\.|(?=\[)/);
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    if (sa[i] !== sb[i]) return sa[i] < sb[i] ? -1 : 1;
+  }
+  return sa.length - sb.length;
 }

@@ -18,6 +18,7 @@ import {
 import { isJsonObject, type KubeObject } from "../../../kube/meta.ts";
 import { type RequestContext, writeContext } from "../context.ts";
 import { mediaType, readBody } from "../negotiate.ts";
+import { jsonDuplicateFields, yamlDuplicateFields } from "../duplicate_fields.ts";
 import type { Served } from "../registry.ts";
 import { apiVersionOf } from "../resource.ts";
 import { respondObject } from "../respond.ts";
@@ -123,7 +124,7 @@ function decodeConfig(body: Uint8Array): Record<string, Json> {
   let value: unknown;
   try {
     value = body.byteLength
-      ? parseYaml(new TextDecoder().decode(body), { maxAliasCount: 100 })
+      ? parseYaml(new TextDecoder().decode(body), { maxAliasCount: 100, uniqueKeys: false })
       : {};
   } catch (err) {
     throw badRequest(`error decoding YAML: ${(err as Error).message}`);
@@ -137,6 +138,29 @@ function decodeConfig(body: Uint8Array): Record<string, Json> {
     );
   }
   return value;
+}
+
+/**
+ * Keys set twice in an applied configuration: with `fieldValidation` Strict a 400 worded as
+ * upstream's apply (`error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal
+ * errors:` and go-yaml's lines), with Warn (the default) one warning per line.
+ */
+function checkApplyDuplicates(ctx: RequestContext, body: Uint8Array): void {
+  const mode = ctx.url.searchParams.get("fieldValidation") ?? "";
+  if (mode === "Ignore" || !body.byteLength) return;
+  const text = new TextDecoder().decode(body);
+  // kubectl sends JSON: one cheap scan, and the YAML parser only to word what it found.
+  if (text.trimStart().startsWith("{") && !jsonDuplicateFields(text).length) return;
+  const dups = yamlDuplicateFields(text);
+  if (!dups.length) return;
+  if (mode === "Strict") {
+    throw badRequest(
+      `error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  ${
+        dups.join("\n  ")
+      }`,
+    );
+  }
+  for (const w of dups) if (!ctx.warnings.includes(w)) ctx.warnings.push(w);
 }
 
 /** Fields an apply cannot own on this endpoint: status on the main resource, all but status on /status. */
@@ -173,7 +197,9 @@ export async function serveApply(
   const { info } = ctx;
   const manager = checkPatchOptions(ctx.url, true);
   const force = parseForce(ctx.url);
-  const config = decodeConfig(await readBody(ctx.req));
+  const body = await readBody(ctx.req);
+  const config = decodeConfig(body);
+  checkApplyDuplicates(ctx, body);
   checkFields(ctx, served, config);
   const ns = def.namespaced ? info.namespace : "";
   const apiVersion = apiVersionOf(info.group, info.version);
