@@ -214,6 +214,7 @@ export const serverFlags = [
     type: "bool",
     category: "Security",
     usage: "Enable secret encryption at rest",
+    env: "K3S_SECRETS_ENCRYPTION",
   },
   ...nodeFlags,
 ] as const satisfies readonly FlagSpec[];

@@ -33,4 +33,6 @@ export interface ServerRunConfig {
   readonly nodeName?: string;
   readonly nodeIp?: readonly string[];
   readonly debug: boolean;
+  /** `--secrets-encryption`: encrypt secrets at rest (server/secretsencrypt). */
+  readonly secretsEncryption?: boolean;
 }

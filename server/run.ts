@@ -37,6 +37,8 @@ import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
 import { startControllerManager } from "./controllers/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
+import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
+import { transformingCodec } from "./apiserver/transformer.ts";
 import type { ChainMember } from "./apiserver/authz/chain.ts";
 import { NODE_RULES } from "./apiserver/authz/bootstrap_policy_roles.ts";
 import { ruleAllows } from "./apiserver/authz/rbac_rules.ts";
@@ -96,6 +98,18 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     agentToken: config.agentToken,
   });
 
+  // --secrets-encryption: secrets pass through the configured transformer on their way to the
+  // datastore; without it the codec is plain JSON, as it always was.
+  const encryption = await SecretsEncryption.open({
+    dataDir,
+    enabled: config.secretsEncryption ?? false,
+    nodeName: config.nodeName ?? hostname(),
+    log,
+  });
+  const codec = encryption.enabled
+    ? transformingCodec(jsonCodec, (key) => encryption.transformerFor(key))
+    : jsonCodec;
+
   const backend = openBackend({
     endpoint: config.datastoreEndpoint,
     sqlitePath: join(serverDir, "db", "state.db"),
@@ -104,9 +118,9 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     keyFile: config.datastoreKeyfile,
   });
   await backend.start();
-  const cacher = new Cacher(backend, jsonCodec);
+  const cacher = new Cacher(backend, codec);
   await cacher.start();
-  const registry = new Registry({ backend, cacher, codec: jsonCodec });
+  const registry = new Registry({ backend, cacher, codec });
   const claims = rangeClaims(backend);
   const rbac = new RbacAuthorization({ before: [supervisorAuthorizer(), kubeletRules()] });
   for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
@@ -129,6 +143,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     joinSecrets: { serverSecret: tokens.serverSecret, agentSecret: tokens.agentSecret },
   });
   for (const def of authn.resources()) registry.add(def);
+  encryption.attach(registry.store("", "secrets"));
 
   const advertise = config.advertiseAddress ?? nodeIps[0];
   const port = config.httpsListenPort;
@@ -179,6 +194,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
           },
         },
       }),
+      ...encryptionRoutes(encryption),
     ],
     subresources: {
       ...podSubresources(registry),
