@@ -16,6 +16,7 @@ import { JobController, TtlAfterFinishedController } from "./job/mod.ts";
 import { NamespaceController } from "./namespace/mod.ts";
 import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
 import { StatefulSetController } from "./statefulset/mod.ts";
+import { PersistentVolumeController } from "./volume/mod.ts";
 
 /** What the descriptors need: a client per service account. */
 export interface ControllerClients {
@@ -115,6 +116,16 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           ...ctx,
           name: "garbagecollector",
           client: as("generic-garbage-collector"),
+        }),
+    },
+    {
+      name: "persistentvolume-binder",
+      workers: 2,
+      create: (ctx) =>
+        new PersistentVolumeController({
+          ...ctx,
+          name: "persistentvolume-binder",
+          client: as("persistent-volume-binder"),
         }),
     },
     {
