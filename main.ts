@@ -10,7 +10,12 @@
  * @module
  */
 import type { FileReader } from "./cli/config_file.ts";
-import { dispatchAgent, dispatchServer, dispatchToken } from "./cli/dispatch.ts";
+import {
+  dispatchAgent,
+  dispatchCertificate,
+  dispatchServer,
+  dispatchToken,
+} from "./cli/dispatch.ts";
 import { CliError } from "./cli/errors.ts";
 import { parseInvocation } from "./cli/invocation.ts";
 import { runKubectl } from "./cli/kubectl.ts";
@@ -75,6 +80,8 @@ async function main(args: readonly string[]): Promise<number> {
       return await runKubectl(invocation.args, env);
     case "token":
       return await dispatchToken(invocation.args, env);
+    case "certificate":
+      return await dispatchCertificate(invocation.args, env);
     case "server":
       return await dispatchServer(invocation.config);
     case "agent":

@@ -36,7 +36,6 @@ export const agentCommand = {
 
 /** Commands K3s has that this distribution does not implement yet, with their K3s usage. */
 export const placeholderCommands = {
-  certificate: "Manage K3s certificates",
   "etcd-snapshot": "Manage etcd snapshots",
   "secrets-encrypt": "Control secrets encryption and keys rotation",
   "check-config": "Run config check",
@@ -52,6 +51,7 @@ export const commandList: readonly (readonly [string, string])[] = [
   [agentCommand.name, agentCommand.usage],
   ["kubectl", "Run kubectl"],
   ["token", "Manage bootstrap tokens"],
+  ["certificate", "Manage K3s certificates"],
   ...Object.entries(placeholderCommands).map(([name, usage]) =>
     [name, `${usage} (not implemented yet)`] as const
   ),

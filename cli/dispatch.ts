@@ -57,6 +57,12 @@ export async function dispatchToken(args: readonly string[], env: Env): Promise<
   return await runTokenCommand(args, env);
 }
 
+/** Runs `k3s certificate …` (cli/certificate.ts, loaded only for it); resolves to an exit code. */
+export async function dispatchCertificate(args: readonly string[], env: Env): Promise<number> {
+  const { runCertificateCommand } = await import("./certificate.ts");
+  return await runCertificateCommand(args, env);
+}
+
 /** Runs `k3s agent`; resolves to an exit code. */
 export async function dispatchAgent(config: AgentConfig): Promise<number> {
   const { runAgent } = await import("../agent/run.ts");

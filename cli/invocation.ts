@@ -26,7 +26,8 @@ export type Invocation =
   | ({ readonly kind: "server" } & Run<ServerConfig>)
   | ({ readonly kind: "agent" } & Run<AgentConfig>)
   | { readonly kind: "kubectl"; readonly args: readonly string[] }
-  | { readonly kind: "token"; readonly args: readonly string[] };
+  | { readonly kind: "token"; readonly args: readonly string[] }
+  | { readonly kind: "certificate"; readonly args: readonly string[] };
 
 /**
  * Parses `argv` (without the program name) into an `Invocation`, reading `env` and, through
@@ -59,6 +60,8 @@ export function parseInvocation(
       return { kind: "kubectl", args: argv.slice(i + 1) };
     case "token":
       return { kind: "token", args: argv.slice(i + 1) };
+    case "certificate":
+      return { kind: "certificate", args: argv.slice(i + 1) };
     case "server": {
       const loaded = loadConfig(serverCommand, rest, env, files, warn);
       return loaded.kind === "help"
@@ -82,6 +85,7 @@ function helpFor(name: string | undefined): Invocation {
   if (name === agentCommand.name) return { kind: "help", text: commandHelp(agentCommand) };
   if (name === "kubectl") return { kind: "kubectl", args: ["--help"] };
   if (name === "token") return { kind: "token", args: ["--help"] };
+  if (name === "certificate") return { kind: "certificate", args: ["--help"] };
   if (isPlaceholder(name)) throw notImplemented(name);
   throw unknownCommand(name);
 }
