@@ -13,6 +13,7 @@ import type { FileReader } from "./cli/config_file.ts";
 import {
   dispatchAgent,
   dispatchCertificate,
+  dispatchSecretsEncrypt,
   dispatchServer,
   dispatchToken,
 } from "./cli/dispatch.ts";
@@ -80,6 +81,8 @@ async function main(args: readonly string[]): Promise<number> {
       return await runKubectl(invocation.args, env);
     case "token":
       return await dispatchToken(invocation.args, env);
+    case "secrets-encrypt":
+      return await dispatchSecretsEncrypt(invocation.args, env);
     case "certificate":
       return await dispatchCertificate(invocation.args, env);
     case "server":

@@ -37,7 +37,6 @@ export const agentCommand = {
 /** Commands K3s has that this distribution does not implement yet, with their K3s usage. */
 export const placeholderCommands = {
   "etcd-snapshot": "Manage etcd snapshots",
-  "secrets-encrypt": "Control secrets encryption and keys rotation",
   "check-config": "Run config check",
   completion: "Install shell completion script",
 } as const;
@@ -51,6 +50,7 @@ export const commandList: readonly (readonly [string, string])[] = [
   [agentCommand.name, agentCommand.usage],
   ["kubectl", "Run kubectl"],
   ["token", "Manage bootstrap tokens"],
+  ["secrets-encrypt", "Control secrets encryption and keys rotation"],
   ["certificate", "Manage K3s certificates"],
   ...Object.entries(placeholderCommands).map(([name, usage]) =>
     [name, `${usage} (not implemented yet)`] as const

@@ -63,6 +63,12 @@ export async function dispatchCertificate(args: readonly string[], env: Env): Pr
   return await runCertificateCommand(args, env);
 }
 
+/** Runs `k3s secrets-encrypt …` (cli/secrets_encrypt.ts, loaded only for it); resolves to an exit code. */
+export async function dispatchSecretsEncrypt(args: readonly string[], env: Env): Promise<number> {
+  const { runSecretsEncryptCommand } = await import("./secrets_encrypt.ts");
+  return await runSecretsEncryptCommand(args, env);
+}
+
 /** Runs `k3s agent`; resolves to an exit code. */
 export async function dispatchAgent(config: AgentConfig): Promise<number> {
   const { runAgent } = await import("../agent/run.ts");

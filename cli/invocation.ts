@@ -27,6 +27,7 @@ export type Invocation =
   | ({ readonly kind: "agent" } & Run<AgentConfig>)
   | { readonly kind: "kubectl"; readonly args: readonly string[] }
   | { readonly kind: "token"; readonly args: readonly string[] }
+  | { readonly kind: "secrets-encrypt"; readonly args: readonly string[] }
   | { readonly kind: "certificate"; readonly args: readonly string[] };
 
 /**
@@ -60,6 +61,8 @@ export function parseInvocation(
       return { kind: "kubectl", args: argv.slice(i + 1) };
     case "token":
       return { kind: "token", args: argv.slice(i + 1) };
+    case "secrets-encrypt":
+      return { kind: "secrets-encrypt", args: argv.slice(i + 1) };
     case "certificate":
       return { kind: "certificate", args: argv.slice(i + 1) };
     case "server": {
@@ -85,6 +88,7 @@ function helpFor(name: string | undefined): Invocation {
   if (name === agentCommand.name) return { kind: "help", text: commandHelp(agentCommand) };
   if (name === "kubectl") return { kind: "kubectl", args: ["--help"] };
   if (name === "token") return { kind: "token", args: ["--help"] };
+  if (name === "secrets-encrypt") return { kind: "secrets-encrypt", args: ["--help"] };
   if (name === "certificate") return { kind: "certificate", args: ["--help"] };
   if (isPlaceholder(name)) throw notImplemented(name);
   throw unknownCommand(name);

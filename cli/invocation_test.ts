@@ -49,7 +49,7 @@ Deno.test("parseInvocation() passes every kubectl argument through untouched", (
 });
 
 Deno.test("parseInvocation() says which commands are not implemented yet", () => {
-  for (const name of ["etcd-snapshot", "secrets-encrypt", "check-config"]) {
+  for (const name of ["etcd-snapshot", "check-config"]) {
     assertCliError(
       () => parse(name, "--help"),
       "not-implemented",
