@@ -2,7 +2,8 @@
  * The admission chain of the API server, in upstream's order (kube-apiserver's
  * `AllOrderedPlugins`, the plugins K3s enables): NamespaceLifecycle, LimitRanger,
  * ServiceAccount, PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook,
- * ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs before any validating
+ * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs
+ * before any validating
  * one. A first step gives pods the defaults upstream applies while decoding, before admission.
  *
  * @module
@@ -17,6 +18,7 @@ import { podSecurity, type PodSecurityOptions } from "./pod_security.ts";
 import { priority } from "./priority.ts";
 import { resourceQuota } from "./resource_quota.ts";
 import { serviceAccount, type ServiceAccountOptions } from "./service_account.ts";
+import { validatingAdmissionPolicy } from "./validating_policy.ts";
 import { mutatingWebhook, validatingWebhook } from "./webhook.ts";
 
 export { auditAnnotations } from "./attributes.ts";
@@ -40,6 +42,7 @@ export function admissionPlugins(
     priority(registry),
     defaultTolerationSeconds(),
     mutatingWebhook(registry),
+    validatingAdmissionPolicy(registry),
     validatingWebhook(registry),
     resourceQuota(registry),
   ];

@@ -93,7 +93,10 @@ export function matchingVersion(hook: Webhook, attrs: AdmissionAttributes): stri
 }
 
 /** objectSelector: the new or the old object's labels match. */
-export function objectSelectorMatches(hook: Webhook, attrs: AdmissionAttributes): boolean {
+export function objectSelectorMatches(
+  hook: Pick<Webhook, "objectSelector">,
+  attrs: AdmissionAttributes,
+): boolean {
   const selector = labelSelectorAsSelector(hook.objectSelector);
   if (selector.isEmpty()) return true;
   return (attrs.object !== null && selector.matches(labelsOf(attrs.object))) ||
@@ -105,7 +108,7 @@ export function objectSelectorMatches(hook: Webhook, attrs: AdmissionAttributes)
  * labels); cluster-scoped objects other than namespaces always match.
  */
 export function namespaceSelectorMatches(
-  hook: Webhook,
+  hook: Pick<Webhook, "namespaceSelector">,
   attrs: AdmissionAttributes,
   namespaceLabels: Record<string, string> | null,
 ): boolean {
