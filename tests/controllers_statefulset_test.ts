@@ -2,16 +2,29 @@
  * StatefulSets with the oldest and newest kubectl: pods created in order 0, 1, 2 (each after
  * its predecessor is Ready), stable names, hostnames and claims, scale down in reverse order,
  * a partitioned rolling update from the highest ordinal down, `rollout status|history|undo`,
- * and the Parallel policy.
+ * and the Parallel policy. The claims of the `volumeClaimTemplates` name a class with no
+ * StorageClass object, so the persistent volume binder binds them to PersistentVolumes the test
+ * creates, as an administrator would, before the scheduler may place their pods.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { InformerFactory, type KubeClient, type Pod, PODS } from "../kube/client/mod.ts";
+import {
+  InformerFactory,
+  type KubeClient,
+  type PersistentVolumeClaim,
+  type Pod,
+  PODS,
+} from "../kube/client/mod.ts";
 import { kubectlSteps, type ScopedKubectl } from "./harness.ts";
 import { eventually, startCluster } from "./controllers_helpers_test.ts";
 
-function statefulSet(name: string, extra: Record<string, unknown> = {}, image = "busybox:1") {
+function statefulSet(
+  name: string,
+  storageClassName: string,
+  extra: Record<string, unknown> = {},
+  image = "busybox:1",
+) {
   return JSON.stringify({
     apiVersion: "apps/v1",
     kind: "StatefulSet",
@@ -32,7 +45,11 @@ function statefulSet(name: string, extra: Record<string, unknown> = {}, image = 
       },
       volumeClaimTemplates: [{
         metadata: { name: "data" },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName,
+          resources: { requests: { storage: "1Gi" } },
+        },
       }],
       ...extra,
     },
@@ -78,6 +95,33 @@ function recordPods(client: KubeClient, namespace: string, app: string) {
   };
 }
 
+/**
+ * `count` hostPath PersistentVolumes of 1Gi in class `storageClassName` (cluster-scoped, so
+ * named after the class); returns their names.
+ */
+async function createVolumes(
+  k: ScopedKubectl,
+  storageClassName: string,
+  count: number,
+): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `${storageClassName}-${i}`);
+  const items = names.map((name) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name },
+    spec: {
+      capacity: { storage: "1Gi" },
+      accessModes: ["ReadWriteOnce"],
+      storageClassName,
+      hostPath: { path: `/tmp/${name}` },
+    },
+  }));
+  await k.ok(["apply", "-f", "-"], {
+    stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+  });
+  return names;
+}
+
 async function podsOf(k: ScopedKubectl, app: string): Promise<Pod[]> {
   return JSON.parse(await k.ok(["get", "pods", "-l", `app=${app}`, "-o", "json"])).items;
 }
@@ -87,12 +131,15 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
   const { server, client } = cluster;
   try {
     await kubectlSteps(t, server, "sts", async (k, t) => {
+      // Cluster-scoped: named after the namespace, deleted at the end (a failed step returns).
+      const storageClass = `${k.namespace}-local`;
+      const volumes = await createVolumes(k, storageClass, 3);
       await t.step("pods are created in order, each after the previous is Ready", async () => {
         const rec = recordPods(client, k.namespace, "web");
         try {
           await rec.synced();
           await k.ok(["create", "service", "clusterip", "web", "--clusterip=None"]);
-          await k.ok(["apply", "-f", "-"], { stdin: statefulSet("web") });
+          await k.ok(["apply", "-f", "-"], { stdin: statefulSet("web", storageClass) });
           const out = await k.ok(["rollout", "status", "statefulset/web", "--timeout=120s"]);
           assert.match(out, /partitioned roll out complete: 3 new pods have been updated/);
         } finally {
@@ -112,12 +159,16 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
               .find((v) => v.name === "data");
           assert.equal(vol?.persistentVolumeClaim?.claimName, `data-${name}`);
         }
-        const claims = JSON.parse(await k.ok(["get", "pvc", "-o", "json"])).items
-          .map((c: Pod) => [c.metadata.name, c.metadata.labels?.app]).sort();
-        assert.deepEqual(claims, [["data-web-0", "web"], ["data-web-1", "web"], [
-          "data-web-2",
-          "web",
-        ]]);
+        const claims: PersistentVolumeClaim[] =
+          JSON.parse(await k.ok(["get", "pvc", "-o", "json"])).items;
+        assert.deepEqual(claims.map((c) => [c.metadata.name, c.metadata.labels?.app]).sort(), [
+          ["data-web-0", "web"],
+          ["data-web-1", "web"],
+          ["data-web-2", "web"],
+        ]);
+        // The binder gave each claim one of the test's volumes, no two the same one.
+        assert.ok(claims.every((c) => c.status?.phase === "Bound"), JSON.stringify(claims));
+        assert.deepEqual(claims.map((c) => c.spec?.volumeName).sort(), volumes);
         const sts = JSON.parse(await k.ok(["get", "statefulset", "web", "-o", "json"]));
         assert.equal(sts.status.readyReplicas, 3);
         assert.equal(sts.status.currentRevision, sts.status.updateRevision);
@@ -228,7 +279,7 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
       await t.step("OrderedReady waits on an unready pod; Parallel does not", async () => {
         const nowhere = { nodeSelector: { "example.com/none": "true" } };
         const spec = (name: string, policy: string) =>
-          JSON.parse(statefulSet(name, { podManagementPolicy: policy }));
+          JSON.parse(statefulSet(name, storageClass, { podManagementPolicy: policy }));
         for (const [name, policy] of [["ordered", "OrderedReady"], ["parallel", "Parallel"]]) {
           const s = spec(name, policy);
           s.spec.template.spec = { ...s.spec.template.spec, ...nowhere };
@@ -238,6 +289,8 @@ Deno.test("StatefulSets scale in order and roll out in reverse with kubectl", as
         await new Promise((r) => setTimeout(r, 1000));
         assert.deepEqual((await podsOf(k, "ordered")).map((p) => p.metadata.name), ["ordered-0"]);
       });
+
+      await k.ok(["delete", "pv", ...volumes, "--wait=false"]);
     });
   } finally {
     await cluster.close();
