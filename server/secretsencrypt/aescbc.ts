@@ -8,6 +8,10 @@
  * names, so values written with an older key stay readable while it is still configured, and
  * plain values read whenever `identity` is one of the providers.
  *
+ * As upstream's aescbc, the envelope has no integrity check: a changed padding, length or key
+ * is refused, but a changed byte elsewhere garbles the value (which the JSON decoder then
+ * usually refuses) without being detected as such.
+ *
  * @module
  */
 import { Buffer } from "node:buffer";

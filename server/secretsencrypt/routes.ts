@@ -22,7 +22,7 @@ const text = (status: number, body: string) =>
 
 export function encryptionRoutes(
   enc: SecretsEncryption,
-  warn: (message: string) => void = (m) => console.error(m),
+  warn: (message: string) => void = (m) => console.error(`${new Date().toISOString()} WARN ${m}`),
 ): Route[] {
   const failure = (status: number, err: unknown) => {
     const id = String(randomInt(0, 99999)).padStart(5, "0");
