@@ -39,23 +39,9 @@ import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
 import { transformingCodec } from "./apiserver/transformer.ts";
-import type { ChainMember } from "./apiserver/authz/chain.ts";
-import { NODE_RULES } from "./apiserver/authz/bootstrap_policy_roles.ts";
-import { ruleAllows } from "./apiserver/authz/rbac_rules.ts";
-
-/**
- * Kubelets (`system:node:<name>` in `system:nodes`) get the `system:node` role's rules, as
- * upstream RBAC granted them before the Node authorizer; a Node authorizer narrows them per node.
- */
-function kubeletRules(): ChainMember {
-  return {
-    authorize: (user, info) =>
-      Promise.resolve({
-        allowed: user.name.startsWith("system:node:") && user.groups.includes("system:nodes") &&
-          NODE_RULES.some((rule) => ruleAllows(info, rule)),
-      }),
-  };
-}
+import { NodeAuthorizer } from "./apiserver/authz/node_authorizer.ts";
+import { NodeGraph } from "./apiserver/authz/node_graph.ts";
+import { labelServerNode } from "./supervisor/server_node.ts";
 
 /** A running server; `stop()` shuts it down cleanly. */
 export interface RunningServer {
@@ -122,10 +108,14 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   await cacher.start();
   const registry = new Registry({ backend, cacher, codec });
   const claims = rangeClaims(backend);
-  const rbac = new RbacAuthorization({ before: [supervisorAuthorizer(), kubeletRules()] });
+  // Kubelets: the Node authorizer, then RBAC (`--authorization-mode=Node,RBAC`).
+  const nodeGraph = new NodeGraph();
+  const nodeAuthorizer = new NodeAuthorizer({ graph: nodeGraph, sync: () => cacher.sync() });
+  const rbac = new RbacAuthorization({ before: [supervisorAuthorizer(), nodeAuthorizer] });
   for (const def of builtinResources({ serviceCidr, nodePortRange: [30000, 32767], ...claims })) {
     registry.add(def);
   }
+  await nodeGraph.start(registry);
   for (const def of rbac.resources()) registry.add(def);
   await rbac.start(registry);
   const crds = new CrdController({
@@ -228,6 +218,12 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     registry.store("", "secrets"),
     (m) => console.error(m),
   );
+  // The embedded agent's Node gets its roles from the server, as in K3s.
+  const stopServerNode = config.disableAgent ? () => {} : await labelServerNode(
+    registry.store("", "nodes"),
+    (config.nodeName || hostname()).toLowerCase(),
+    (m) => console.error(m),
+  );
   await ensureSystemPriorityClasses(registry);
   await ensureFlowControlBootstrap(registry);
   const apiServices = new LocalApiServices(registry);
@@ -289,8 +285,10 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       crds.stop();
       await apiServices.stop();
       stopNodeWatch();
+      stopServerNode();
       authn.stop();
       rbac.stop();
+      nodeGraph.stop();
       await cacher.close();
       await backend.close();
     },

@@ -1,6 +1,7 @@
 /**
  * The Node object as this kubelet registers and reports it, computed purely: labels (arch,
- * os, hostname, roles, `--node-label`), annotations K3s sets, taints (`--node-taint`),
+ * os, hostname, `--node-label`; the server sets the control-plane roles, since NodeRestriction
+ * refuses `node-role.kubernetes.io/*` labels from a kubelet), annotations K3s sets, taints (`--node-taint`),
  * capacity and allocatable, addresses, node info, the daemon endpoint, and the Ready and
  * pressure conditions with their upstream reasons and messages.
  *
@@ -18,6 +19,7 @@ export interface NodeSettings {
   labels: readonly string[];
   /** `--node-taint` (`key=value:Effect`). */
   taints: readonly string[];
+  /** The server's own agent (its roles are labelled by the server, not by the kubelet). */
   controlPlane: boolean;
   kubeletPort: number;
   maxPods: number;
@@ -44,10 +46,6 @@ export function nodeLabels(settings: NodeSettings, machine: MachineInfo): Record
     "kubernetes.io/hostname": settings.hostname,
     "node.kubernetes.io/instance-type": "k3s",
   };
-  if (settings.controlPlane) {
-    labels["node-role.kubernetes.io/control-plane"] = "true";
-    labels["node-role.kubernetes.io/master"] = "true";
-  }
   for (const item of settings.labels) {
     const eq = item.indexOf("=");
     if (eq < 0) labels[item] = "";

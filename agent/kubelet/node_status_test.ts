@@ -38,7 +38,8 @@ Deno.test("buildNode() registers labels, taints, addresses, capacity and node in
   assert.equal(node.metadata.labels?.["kubernetes.io/arch"], "arm64");
   assert.equal(node.metadata.labels?.["kubernetes.io/os"], "linux");
   assert.equal(node.metadata.labels?.["kubernetes.io/hostname"], "edge-1");
-  assert.equal(node.metadata.labels?.["node-role.kubernetes.io/control-plane"], "true");
+  // NodeRestriction refuses role labels from a kubelet: the server sets them.
+  assert.equal(node.metadata.labels?.["node-role.kubernetes.io/control-plane"], undefined);
   assert.equal(node.metadata.labels?.zone, "lab");
   assert.equal(node.metadata.labels?.empty, "");
   assert.deepEqual(node.spec?.taints, [{ key: "dedicated", value: "edge", effect: "NoSchedule" }]);

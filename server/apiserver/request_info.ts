@@ -20,6 +20,8 @@ export interface RequestInfo {
   name: string;
   /** Path segments after /api or /apis (for discovery). */
   parts: string[];
+  /** `?fieldSelector=` of a list or watch, for authorizers that scope by it (the Node authorizer). */
+  fieldSelector?: string;
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
@@ -85,6 +87,8 @@ export function requestInfo(method: string, url: URL): RequestInfo {
   if (!info.name && info.verb === "get") info.verb = watch ? "watch" : "list";
   if (info.verb === "get" && watch) info.verb = "watch";
   if (!info.name && info.verb === "delete") info.verb = "deletecollection";
+  const fieldSelector = url.searchParams.get("fieldSelector");
+  if (fieldSelector) info.fieldSelector = fieldSelector;
   return info;
 }
 

@@ -1,9 +1,8 @@
 /**
  * The admission chain of the API server, in upstream's order (kube-apiserver's
  * `AllOrderedPlugins`, the plugins K3s enables): NamespaceLifecycle, LimitRanger,
- * ServiceAccount, PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook,
- * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs
- * before any validating
+ * ServiceAccount, NodeRestriction, PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook,
+ * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs before any validating
  * one. A first step gives pods the defaults upstream applies while decoding, before admission.
  *
  * @module
@@ -13,6 +12,7 @@ import type { Registry } from "../registry.ts";
 import { defaultTolerationSeconds } from "./default_toleration_seconds.ts";
 import { limitRanger } from "./limit_ranger.ts";
 import { namespaceLifecycle } from "./namespace_lifecycle.ts";
+import { nodeRestriction } from "./node_restriction.ts";
 import { podDefaults } from "./pod_defaults.ts";
 import { podSecurity, type PodSecurityOptions } from "./pod_security.ts";
 import { priority } from "./priority.ts";
@@ -38,6 +38,7 @@ export function admissionPlugins(
     namespaceLifecycle(registry),
     limitRanger(registry),
     serviceAccount(registry, opts.serviceAccount),
+    nodeRestriction(registry),
     podSecurity(registry, opts.podSecurity),
     priority(registry),
     defaultTolerationSeconds(),

@@ -32,7 +32,9 @@ export function namespaceLifecycle(registry: Registry): AdmissionPlugin {
       const ns = ctx.info.namespace;
       const found = await registry.store("", "namespaces").getCached("", ns);
       if (!found) throw notFound({ group: "", resource: "namespaces" }, ns);
-      if (found.obj.metadata.deletionTimestamp && !EXEMPT_IN_TERMINATING.has(def.plural)) {
+      const sub = ctx.info.subresource;
+      const kind = sub ? `${def.plural}/${sub}` : def.plural;
+      if (found.obj.metadata.deletionTimestamp && !EXEMPT_IN_TERMINATING.has(kind)) {
         throw forbidden(
           `unable to create new content in namespace ${ns} because it is being terminated`,
           { name: ns, kind: "namespaces" },

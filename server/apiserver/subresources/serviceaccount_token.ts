@@ -87,7 +87,7 @@ function validate(spec: Record<string, unknown>): FieldError[] {
 export function serviceAccountTokenSubresource(
   opts: TokenRequestOptions,
 ): Record<string, SubresourceHandler> {
-  const handler: SubresourceHandler = async (ctx, served) => {
+  const handler: SubresourceHandler = async (ctx, served, hooks) => {
     if (ctx.info.verb !== "create") {
       throw methodNotSupported({ group: "", resource: "serviceaccounts/token" }, ctx.info.verb);
     }
@@ -101,6 +101,8 @@ export function serviceAccountTokenSubresource(
 
     const ns = ctx.info.namespace;
     const sa = (await served.store.get(ns, ctx.info.name)).obj;
+    // NodeRestriction limits a kubelet to tokens bound to its own pods.
+    await hooks.admit(ctx, served, "CREATE", body as KubeObject, null);
     const bound = await bind(ctx, opts.registry, sa, spec.boundObjectRef);
     const audiences = Array.isArray(spec.audiences) && spec.audiences.length
       ? spec.audiences.map(str)
