@@ -1,9 +1,10 @@
 /**
  * The admission chain of the API server, in upstream's order (kube-apiserver's
  * `AllOrderedPlugins`, the plugins K3s enables): NamespaceLifecycle, LimitRanger,
- * ServiceAccount, NodeRestriction, PodSecurity, Priority, DefaultTolerationSeconds, MutatingAdmissionWebhook,
- * ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota. Every mutating step runs before any validating
- * one. A first step gives pods the defaults upstream applies while decoding, before admission.
+ * ServiceAccount, NodeRestriction, PodSecurity, Priority, DefaultTolerationSeconds,
+ * MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota.
+ * Every mutating step runs before any validating one. A first step gives pods the defaults
+ * upstream applies while decoding, before admission.
  *
  * @module
  */
