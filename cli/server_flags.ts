@@ -158,6 +158,12 @@ export const serverFlags = [
     usage: "Extra flag for the API server (name=value), repeatable",
   },
   {
+    name: "kube-controller-manager-arg",
+    type: "string-slice",
+    category: "Flags",
+    usage: "Extra flag for the controller manager (name=value), repeatable",
+  },
+  {
     name: "datastore-endpoint",
     type: "string",
     category: "Database",

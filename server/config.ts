@@ -17,6 +17,8 @@ export interface ServerRunConfig {
   readonly clusterDns?: readonly string[];
   /** `--kube-apiserver-arg` (`name=value`), read by the parts of the API server they configure. */
   readonly kubeApiserverArg?: readonly string[];
+  /** `--kube-controller-manager-arg` (`name=value`), read by the controllers they configure. */
+  readonly kubeControllerManagerArg?: readonly string[];
   readonly disable?: readonly string[];
   readonly datastoreEndpoint?: string;
   readonly datastoreCafile?: string;

@@ -14,6 +14,7 @@ import { openBackend } from "../datastore/mod.ts";
 import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
 import { K3S_VERSION } from "../kube/version.ts";
 import { admissionPlugins } from "./apiserver/admission/mod.ts";
+import { Aggregator, ensureExtensionAuthConfigMap } from "./apiserver/aggregator/mod.ts";
 import { ApiServer } from "./apiserver/app.ts";
 import { Authentication, authnSettings, cacheLookup } from "./apiserver/authn/mod.ts";
 import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
@@ -34,7 +35,7 @@ import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
-import { startControllerManager } from "./controllers/mod.ts";
+import { hpaSettings, startControllerManager } from "./controllers/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
@@ -143,8 +144,10 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     lookup,
     kubeletClient: { ...pki.clients.kubeApiserver, caPem: pki.serverCa.certPem },
   });
+  const aggregator = new Aggregator({ registry, lookup, proxyClient: pki.clients.authProxy });
   const apiServer = new ApiServer({
     registry,
+    remote: aggregator,
     authenticators: authn.authenticators,
     authorizer: rbac.authorizer,
     admission: admissionPlugins(registry),
@@ -228,6 +231,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   await ensureFlowControlBootstrap(registry);
   const apiServices = new LocalApiServices(registry);
   await apiServices.start();
+  await ensureExtensionAuthConfigMap(registry, {
+    clientCaPem: pki.clientCa.certPem,
+    requestHeaderCaPem: pki.requestHeaderCa.certPem,
+  });
+  aggregator.start();
   const policy = await rbac.bootstrap(registry);
   if (policy.created.length + policy.updated.length + policy.recreated.length) {
     log(
@@ -250,6 +258,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     certPem: pki.clients.controller.certPem,
     keyPem: pki.clients.controller.keyPem,
     clusterCidr: config.clusterCidr,
+    controllers: { hpa: hpaSettings(config.kubeControllerManagerArg ?? []) },
     debug: config.debug,
   });
 
@@ -284,6 +293,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       await listener.close();
       crds.stop();
       await apiServices.stop();
+      await aggregator.stop();
       stopNodeWatch();
       stopServerNode();
       authn.stop();

@@ -15,6 +15,7 @@ import {
   apiGroup,
   apiVersions,
   groupList,
+  type RemoteGroupVersion,
   resourceList,
   wantsAggregated,
 } from "./discovery.ts";
@@ -69,6 +70,14 @@ export interface Route {
   handle(ctx: RequestContext): Promise<Response> | Response;
 }
 
+/** Group-versions served by extension API servers (the aggregator). */
+export interface RemoteApis {
+  /** The answer when a remote APIService owns the request's group-version, else null. */
+  serve(ctx: RequestContext): Promise<Response | null>;
+  /** The available remote group-versions, for discovery. */
+  groupVersions(): RemoteGroupVersion[];
+}
+
 export interface ApiServerOptions {
   registry: Registry;
   authenticators: Authenticator[];
@@ -79,6 +88,8 @@ export interface ApiServerOptions {
   subresources?: Record<string, SubresourceHandler>;
   /** host:port clients reach this server at, for `/api`. */
   serverAddress: string;
+  /** The aggregator, proxying to extension API servers after authorization. */
+  remote?: RemoteApis;
 }
 
 const ANONYMOUS: UserInfo = { name: "system:anonymous", groups: ["system:unauthenticated"] };
@@ -127,6 +138,8 @@ export class ApiServer {
       }
       ctx.user = await impersonate(req, authenticatedUser(user), (u, i) => this.#authorize(u, i));
       await this.#authorize(ctx.user, info);
+      const proxied = await this.#opts.remote?.serve(ctx);
+      if (proxied) return proxied;
       if (info.isResourceRequest) return await this.#serveResource(ctx);
       if (info.apiPrefix) return this.#discovery(ctx);
       if (route) return await route.handle(ctx);
@@ -183,10 +196,11 @@ export class ApiServer {
       throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method");
     }
     const registry = this.#opts.registry;
+    const remote = this.#opts.remote?.groupVersions() ?? [];
     const p = info.parts;
     const aggregated = p.length === 0 ? wantsAggregated(ctx.req.headers.get("accept")) : null;
     if (aggregated) {
-      const doc = aggregatedDiscovery(registry, info.apiPrefix === "api", aggregated);
+      const doc = aggregatedDiscovery(registry, info.apiPrefix === "api", aggregated, remote);
       return new Response(JSON.stringify(doc), {
         headers: { "content-type": aggregatedType(aggregated), vary: "Accept" },
       });
@@ -195,8 +209,8 @@ export class ApiServer {
       if (p.length === 0) return respondValue(ctx, apiVersions(this.#opts.serverAddress));
       if (p.length === 1) return respondValue(ctx, resourceList(registry, "", p[0]));
     } else {
-      if (p.length === 0) return respondValue(ctx, groupList(registry));
-      if (p.length === 1) return respondValue(ctx, apiGroup(registry, p[0]));
+      if (p.length === 0) return respondValue(ctx, groupList(registry, remote));
+      if (p.length === 1) return respondValue(ctx, apiGroup(registry, p[0], remote));
       if (p.length === 2) return respondValue(ctx, resourceList(registry, p[0], p[1]));
     }
     throw notFound({ group: "", resource: "" }, "");

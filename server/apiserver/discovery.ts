@@ -1,6 +1,7 @@
 /**
  * Discovery documents: `/api`, `/api/v1`, `/apis`, `/apis/<group>`, `/apis/<group>/<version>`,
- * built from the {@link Registry}.
+ * built from the {@link Registry}, plus the group-versions extension API servers serve through
+ * the aggregator ({@link RemoteGroupVersion}).
  *
  * @module
  */
@@ -9,6 +10,27 @@ import { DEFAULT_VERBS, type ResourceDef } from "./resource.ts";
 import type { Registry } from "./registry.ts";
 
 const SUBRESOURCE_VERBS = ["get", "patch", "update"];
+
+/** A group-version an extension API server serves, with its `APIResourceList.resources`. */
+export interface RemoteGroupVersion {
+  group: string;
+  version: string;
+  resources: Record<string, unknown>[];
+}
+
+/** Local groups, then the remote ones (a remote version of a local group joins that group). */
+function allGroups(
+  registry: Registry,
+  remote: readonly RemoteGroupVersion[],
+): { group: string; versions: string[] }[] {
+  const groups = registry.groups().map((g) => ({ group: g.group, versions: [...g.versions] }));
+  for (const r of remote) {
+    const g = groups.find((x) => x.group === r.group);
+    if (!g) groups.push({ group: r.group, versions: [r.version] });
+    else if (!g.versions.includes(r.version)) g.versions.push(r.version);
+  }
+  return groups;
+}
 
 function resourceEntries(def: ResourceDef): Record<string, unknown>[] {
   const main: Record<string, unknown> = {
@@ -80,18 +102,22 @@ function groupDoc(group: string, versions: string[]) {
   return { name: group, versions: list, preferredVersion: list[0] };
 }
 
-export function groupList(registry: Registry) {
+export function groupList(registry: Registry, remote: readonly RemoteGroupVersion[] = []) {
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
-    groups: registry.groups().filter((g) => g.group !== "").map((g) =>
+    groups: allGroups(registry, remote).filter((g) => g.group !== "").map((g) =>
       groupDoc(g.group, g.versions)
     ),
   };
 }
 
-export function apiGroup(registry: Registry, group: string) {
-  const g = registry.groups().find((x) => x.group === group);
+export function apiGroup(
+  registry: Registry,
+  group: string,
+  remote: readonly RemoteGroupVersion[] = [],
+) {
+  const g = allGroups(registry, remote).find((x) => x.group === group);
   if (!g || group === "") throw notFound({ group: "", resource: "" }, "");
   return { kind: "APIGroup", apiVersion: "v1", ...groupDoc(g.group, g.versions) };
 }
@@ -148,22 +174,61 @@ function aggregatedResource(def: ResourceDef, version: string): Record<string, u
   return out;
 }
 
+/** An `APIResourceList`'s resources in the aggregated form (subresources under their parent). */
+function aggregatedFromList(r: RemoteGroupVersion): Record<string, unknown>[] {
+  const out = new Map<string, Record<string, unknown>>();
+  const kindOf = (e: Record<string, unknown>) => ({
+    group: typeof e.group === "string" ? e.group : r.group,
+    version: typeof e.version === "string" ? e.version : r.version,
+    kind: e.kind,
+  });
+  for (const e of r.resources) {
+    const name = String(e.name ?? "");
+    if (!name || name.includes("/")) continue;
+    const res: Record<string, unknown> = {
+      resource: name,
+      responseKind: kindOf(e),
+      scope: e.namespaced ? "Namespaced" : "Cluster",
+      singularResource: e.singularName ?? "",
+      verbs: e.verbs ?? [],
+    };
+    if (Array.isArray(e.shortNames) && e.shortNames.length) res.shortNames = e.shortNames;
+    if (Array.isArray(e.categories) && e.categories.length) res.categories = e.categories;
+    out.set(name, res);
+  }
+  for (const e of r.resources) {
+    const [parent, sub] = String(e.name ?? "").split("/");
+    const res = sub ? out.get(parent) : undefined;
+    if (!res) continue;
+    const subs = (res.subresources ??= []) as Record<string, unknown>[];
+    subs.push({ subresource: sub, responseKind: kindOf(e), verbs: e.verbs ?? [] });
+  }
+  return [...out.values()];
+}
+
 /** `APIGroupDiscoveryList` for `/api` (core only) or `/apis` (every other group). */
 export function aggregatedDiscovery(
   registry: Registry,
   core: boolean,
   version: string,
+  remote: readonly RemoteGroupVersion[] = [],
 ): Record<string, unknown> {
   const defs = registry.all().map((s) => s.def);
-  const items = registry.groups().filter((g) => (g.group === "") === core).map((g) => ({
+  const groups = core ? registry.groups() : allGroups(registry, remote);
+  const items = groups.filter((g) => (g.group === "") === core).map((g) => ({
     metadata: { name: g.group, creationTimestamp: null },
-    versions: g.versions.map((v) => ({
-      version: v,
-      resources: defs.filter((d) => d.group === g.group && d.versions.includes(v)).map((d) =>
-        aggregatedResource(d, v)
-      ),
-      freshness: "Current",
-    })),
+    versions: g.versions.map((v) => {
+      const r = remote.find((x) => x.group === g.group && x.version === v);
+      return {
+        version: v,
+        resources: r
+          ? aggregatedFromList(r)
+          : defs.filter((d) => d.group === g.group && d.versions.includes(v)).map((d) =>
+            aggregatedResource(d, v)
+          ),
+        freshness: "Current",
+      };
+    }),
   }));
   return {
     kind: "APIGroupDiscoveryList",

@@ -12,6 +12,7 @@ import { CronJobController } from "./cronjob/mod.ts";
 import { DaemonSetController } from "./daemonset/mod.ts";
 import { DeploymentController } from "./deployment/mod.ts";
 import { GarbageCollector } from "./garbagecollector/mod.ts";
+import { HpaController, type HpaSettings } from "./hpa/mod.ts";
 import { JobController, TtlAfterFinishedController } from "./job/mod.ts";
 import { NamespaceController } from "./namespace/mod.ts";
 import { ReplicaSetController, REPLICATION_CONTROLLER_KIND } from "./replicaset/mod.ts";
@@ -24,8 +25,16 @@ export interface ControllerClients {
   clientFor(serviceAccount: string): KubeClient;
 }
 
+/** Settings of individual controllers (from `--kube-controller-manager-arg`). */
+export interface WorkloadControllerOptions {
+  hpa?: HpaSettings;
+}
+
 /** Every workload controller, in the order they start. */
-export function workloadControllers(clients: ControllerClients): ControllerDescriptor[] {
+export function workloadControllers(
+  clients: ControllerClients,
+  options: WorkloadControllerOptions = {},
+): ControllerDescriptor[] {
   const as = (sa: string) => clients.clientFor(sa);
   return [
     {
@@ -107,6 +116,25 @@ export function workloadControllers(clients: ControllerClients): ControllerDescr
           name: "ttl-after-finished",
           client: as("ttl-after-finished-controller"),
         }),
+    },
+    {
+      name: "horizontalpodautoscaling",
+      workers: 5,
+      create: (ctx) => {
+        const client = as("horizontal-pod-autoscaler");
+        return new HpaController({
+          ...ctx,
+          ...options.hpa,
+          name: "horizontal-pod-autoscaler",
+          client,
+          recorder: new EventRecorder({
+            client,
+            component: "horizontal-pod-autoscaler",
+            clock: ctx.clock,
+            log: ctx.log,
+          }),
+        });
+      },
     },
     {
       name: "garbagecollector",

@@ -1,6 +1,7 @@
 /**
  * The workload controllers of `k3s server` — replicaset, replicationcontroller, deployment,
- * statefulset, daemonset, job, cronjob, ttl-after-finished, garbagecollector, namespace — and
+ * statefulset, daemonset, job, cronjob, ttl-after-finished, horizontalpodautoscaling,
+ * garbagecollector, namespace — and
  * their start inside the server.
  *
  * - {@link startControllerManager} (`start.ts`): runs them behind the
@@ -14,7 +15,12 @@
  *
  * @module
  */
-export { type ControllerClients, workloadControllers } from "./controllers.ts";
+export {
+  type ControllerClients,
+  type WorkloadControllerOptions,
+  workloadControllers,
+} from "./controllers.ts";
+export { hpaSettings } from "./hpa/mod.ts";
 export { ServiceAccountClients, type ServiceAccountClientsOptions } from "./credentials.ts";
 export {
   type RunningControllerManager,

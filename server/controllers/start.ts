@@ -7,7 +7,7 @@
  */
 import { consoleLogger, KubeClient } from "../../kube/client/mod.ts";
 import { KUBERNETES_VERSION } from "../../kube/version.ts";
-import { workloadControllers } from "./controllers.ts";
+import { type WorkloadControllerOptions, workloadControllers } from "./controllers.ts";
 import { coreControllers } from "./core/mod.ts";
 import { ServiceAccountClients } from "./credentials.ts";
 import { ControllerManager } from "./framework/mod.ts";
@@ -22,6 +22,8 @@ export interface StartControllerManagerOptions {
   keyPem: string;
   /** Controller names not to run. */
   disabled?: readonly string[];
+  /** Settings of individual controllers. */
+  controllers?: WorkloadControllerOptions;
   /** `--cluster-cidr`: the pod ranges node IPAM hands out. */
   clusterCidr?: readonly string[];
   debug?: boolean;
@@ -54,7 +56,7 @@ export function startControllerManager(
   const manager = new ControllerManager({
     client: root,
     controllers: [
-      ...workloadControllers(accounts),
+      ...workloadControllers(accounts, options.controllers),
       ...coreControllers({
         clients: accounts,
         caPem: options.caPem,

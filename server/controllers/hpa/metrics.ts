@@ -1,0 +1,78 @@
+/**
+ * Reading resource metrics and pod samples for the HPA: `metrics.k8s.io/v1beta1` PodMetrics
+ * through the API (so through the aggregator, as this controller's own identity), and the
+ * pods' readiness and requests from the shared pod informer.
+ *
+ * @module
+ */
+import type { KubeClient, Pod } from "../../../kube/client/mod.ts";
+import { Quantity } from "../../../kube/quantity.ts";
+import type { PodSample } from "./replicas.ts";
+
+interface PodMetricsList {
+  items?: {
+    metadata: { name?: string };
+    containers?: { name: string; usage?: Record<string, string> }[];
+  }[];
+}
+
+function milli(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return Quantity.parse(text).milliValue();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Usage of `resource` per pod (milli-units) for the pods `selector` matches; a pod with a
+ * container lacking the resource is left out (as upstream).
+ */
+export async function podUsage(
+  client: KubeClient,
+  namespace: string,
+  selector: string,
+  resource: string,
+  signal?: AbortSignal,
+): Promise<Map<string, number>> {
+  const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods` +
+    `?labelSelector=${encodeURIComponent(selector)}`;
+  const list = await client.request<PodMetricsList>("GET", path, undefined, { signal });
+  const out = new Map<string, number>();
+  for (const item of list.items ?? []) {
+    const containers = item.containers ?? [];
+    let sum = 0;
+    let complete = containers.length > 0;
+    for (const c of containers) {
+      const v = milli(c.usage?.[resource]);
+      if (v === undefined) complete = false;
+      else sum += v;
+    }
+    if (complete && item.metadata.name) out.set(item.metadata.name, sum);
+  }
+  if (out.size === 0) throw new Error("no metrics returned from resource metrics API");
+  return out;
+}
+
+/** How the replica calculation sees `pod` for `resource`. */
+export function podSample(pod: Pod, resource: string): PodSample {
+  const status = pod.status ?? {};
+  const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  let requestMilli: number | undefined = 0;
+  let missingRequestIn: string | undefined;
+  for (const c of pod.spec?.containers ?? []) {
+    const r = milli(c.resources?.requests?.[resource] as string | undefined);
+    if (r === undefined) {
+      requestMilli = undefined;
+      missingRequestIn ??= c.name;
+    } else if (requestMilli !== undefined) requestMilli += r;
+  }
+  return {
+    name: pod.metadata.name ?? "",
+    ignored: Boolean(pod.metadata.deletionTimestamp) || status.phase === "Failed",
+    unready: status.phase === "Pending" || (resource === "cpu" && !ready),
+    requestMilli,
+    missingRequestIn,
+  };
+}
