@@ -203,6 +203,31 @@ Deno.test("secrets are encrypted at rest and the keys rotate with k3s secrets-en
       },
     );
 
+    await t.step("prepare, rotate, reencrypt: the multi-stage rotation", async () => {
+      const keys = async () => {
+        const s = JSON.parse(await k3sOk(server, ["status", "-o", "json"]));
+        return { stage: s.stage, active: s.activekey, inactive: s.inactivekeys ?? [] };
+      };
+      assert.equal((await k3sOk(server, ["prepare"])).trim(), "prepare completed successfully");
+      const prepared = await keys();
+      assert.equal(prepared.stage, "prepare");
+      assert.equal(prepared.active, newKey, "prepare adds a key but does not write with it");
+      assert.equal(prepared.inactive.length, 1);
+      const added = prepared.inactive[0];
+      assert.notEqual(added, newKey);
+      assertAllStoredWith(server, `${PREFIX}${newKey}:`, `still encrypted with ${newKey}`);
+
+      assert.equal((await k3sOk(server, ["rotate"])).trim(), "rotate completed successfully");
+      assert.deepEqual(await keys(), { stage: "rotate", active: added, inactive: [newKey] });
+      await readBack();
+
+      assert.equal((await k3sOk(server, ["reencrypt"])).trim(), "reencryption started");
+      assert.deepEqual(await keys(), { stage: "reencrypt_finished", active: added, inactive: [] });
+      assertAllStoredWith(server, `${PREFIX}${added}:`, `encrypted with ${added}`);
+      await readBack();
+      newKey = added;
+    });
+
     await t.step("a stage out of order is refused, with the cause in the server log", async () => {
       const r = await k3s(server, ["rotate"]);
       assert.equal(r.code, 1);
