@@ -5,6 +5,7 @@
  * @module
  */
 import type { ResourceDef } from "./resource.ts";
+import { ConvertingStore } from "./converting_store.ts";
 import { Store, type StoreDeps } from "./store.ts";
 
 export interface Served {
@@ -24,7 +25,8 @@ export class Registry {
   }
 
   add(def: ResourceDef): Served {
-    const served = { def, store: new Store(def, this.#deps) };
+    const store = def.converter ? new ConvertingStore(def, this.#deps) : new Store(def, this.#deps);
+    const served = { def, store };
     for (const v of def.versions) {
       this.#byResource.set(`${def.group}/${v}/${def.plural}`, served);
       this.#byKind.set(`${def.group}/${v}/${def.kind}`, served);

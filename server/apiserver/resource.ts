@@ -141,6 +141,19 @@ export interface ResourceDef {
    * `obj` may be changed or reused.
    */
   convert?(obj: KubeObject, toVersion: string): KubeObject;
+  /**
+   * Conversion that needs I/O (a custom resource's conversion webhook): objects are stored in
+   * `storageVersion` and read, listed and watched in this resource's version through `convert`.
+   */
+  converter?: AsyncConverter;
+}
+
+/** Converts objects between versions of one resource, asynchronously and in batches. */
+export interface AsyncConverter {
+  /** The version objects are stored in. */
+  storageVersion: string;
+  /** The objects in `toVersion`, in order (objects already in it come back as they are). */
+  convert(objs: KubeObject[], toVersion: string): Promise<KubeObject[]>;
 }
 
 /** A subresource beyond status and scale, as discovery lists it. */

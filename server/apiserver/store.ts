@@ -280,7 +280,8 @@ export class Store {
         return cachedObject(key, obj, 0);
       }
       try {
-        const rv = await this.#deps.backend.create(key, await this.#deps.codec.encode(obj, key));
+        const stored = await this.toStorage(obj);
+        const rv = await this.#deps.backend.create(key, await this.#deps.codec.encode(stored, key));
         return cachedObject(key, obj, rv);
       } catch (err) {
         const retry = err instanceof KeyExistsError && hasGenerate && attempt < 4;
@@ -354,7 +355,7 @@ export class Store {
           return cachedObject(key, out, res.revision);
         }
       } else {
-        const bytes = await this.#deps.codec.encode(out, key);
+        const bytes = await this.#deps.codec.encode(await this.toStorage(out), key);
         let res;
         try {
           res = await this.#deps.backend.update(key, bytes, current.rv);
@@ -461,7 +462,7 @@ export class Store {
         if (ctx.dryRun) return { object: cachedObject(key, obj, current.rv), deleted: false };
         const res = await this.#deps.backend.update(
           key,
-          await this.#deps.codec.encode(obj, key),
+          await this.#deps.codec.encode(await this.toStorage(obj), key),
           current.rv,
         );
         if (res.ok) return { object: cachedObject(key, obj, res.revision), deleted: false };
@@ -514,6 +515,14 @@ export class Store {
       }
     }
     return { items, rv: listed.rv };
+  }
+
+  /**
+   * The object as the datastore keeps it: here the object itself; a store whose resource
+   * converts asynchronously (`ConvertingStore`) converts it to the storage version.
+   */
+  protected toStorage(obj: KubeObject): Promise<KubeObject> {
+    return Promise.resolve(obj);
   }
 
   /** An object written in another served version, converted to the stored one (`def.convert`). */

@@ -88,7 +88,7 @@ function operationOptions(attrs: AdmissionAttributes): Obj {
 /** Where to send the review: a URL, and the TLS server name to verify. */
 export async function webhookTarget(
   registry: Registry,
-  hook: Webhook,
+  hook: Pick<Webhook, "clientConfig" | "timeoutSeconds">,
 ): Promise<{ url: URL; serverName?: string }> {
   const timeout = `${hook.timeoutSeconds}s`;
   const { url, service } = hook.clientConfig;
@@ -120,7 +120,7 @@ export async function webhookTarget(
 /** POSTs the review and returns its response; throws {@link WebhookCallError} on any failure. */
 export async function callWebhook(
   registry: Registry,
-  hook: Webhook,
+  hook: Pick<Webhook, "clientConfig" | "timeoutSeconds">,
   review: Obj,
   signal?: AbortSignal,
 ): Promise<ReviewResponse> {

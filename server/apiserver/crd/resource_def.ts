@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from "../../../kube/meta.ts";
 import type { SchemaCarrier } from "../openapi/mod.ts";
-import type { ResourceDef, ScaleDef } from "../resource.ts";
+import type { AsyncConverter, ResourceDef, ScaleDef } from "../resource.ts";
 import { type PrinterColumn, printerColumns } from "./columns.ts";
 import { evalJsonPath, parseJsonPath } from "./jsonpath.ts";
 import { isObj, type JSONSchemaProps } from "./schema.ts";
@@ -45,7 +45,7 @@ export interface CrdSpec {
   scope: "Namespaced" | "Cluster";
   versions: CrdVersion[];
   preserveUnknownFields?: boolean;
-  conversion?: { strategy?: string };
+  conversion?: { strategy?: string; webhook?: Record<string, unknown> };
 }
 
 /** A CRD's spec, read defensively from a stored object. */
@@ -97,7 +97,10 @@ function selectableFields(v: CrdVersion): ResourceDef["fields"] {
  * The resources to serve for a CRD (served versions, storage version first), using the accepted
  * names in `status.acceptedNames` for short names, categories and singular.
  */
-export function customResourceDefs(crd: KubeObject): (ResourceDef & SchemaCarrier)[] {
+export function customResourceDefs(
+  crd: KubeObject,
+  converter?: AsyncConverter,
+): (ResourceDef & SchemaCarrier)[] {
   const spec = crdSpec(crd);
   const status = isObj(crd.status) ? crd.status : {};
   const accepted = (isObj(status.acceptedNames) ? status.acceptedNames : spec.names) as CrdNames;
@@ -123,13 +126,15 @@ export function customResourceDefs(crd: KubeObject): (ResourceDef & SchemaCarrie
         schema: isObj(schema) ? schema : undefined,
         preserveUnknownFields: spec.preserveUnknownFields === true,
         statusSubresource,
-        storageApiVersion: `${spec.group}/${storage}`,
+        // With a converter each version's store converts to the storage version itself.
+        storageApiVersion: `${spec.group}/${converter ? v.name : storage}`,
         warning: v.deprecated
           ? v.deprecationWarning || `${spec.group}/${v.name} ${spec.names.kind} is deprecated`
           : undefined,
       }),
     };
     if (isObj(schema)) def.schema = schema;
+    if (converter) def.converter = converter;
     if (accepted.shortNames?.length) def.shortNames = [...accepted.shortNames];
     if (accepted.categories?.length) def.categories = [...accepted.categories];
     const scale = scaleOf(v);

@@ -75,6 +75,7 @@ class Snapshot {
     const { group, kind } = def;
     let definition = types.kindDefinition(group, version, kind);
     let listDefinition = definition && types.get(`${definition}List`) ? `${definition}List` : "";
+    const custom = !!def.schema || !definition;
     if (def.schema || !definition) {
       definition = customDefinitionName(group, version, kind);
       listDefinition = `${definition}List`;
@@ -108,6 +109,7 @@ class Snapshot {
       definition,
       listDefinition: listDefinition || definition,
       subresources,
+      custom,
     });
     this.#gvk(definition, { group, version, kind });
     if (listDefinition) this.#gvk(listDefinition, { group, version, kind: `${kind}List` });

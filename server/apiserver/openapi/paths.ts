@@ -21,6 +21,8 @@ export interface ServedKind extends Gvk {
   listDefinition: string;
   /** Subresources beyond status, with the definition of their body. */
   subresources: { name: string; gvk: Gvk; definition: string; verbs: string[] }[];
+  /** A custom resource: no strategic merge patch (kubectl then sends a merge patch). */
+  custom?: boolean;
 }
 
 /** Where the `Status`, `DeleteOptions` and `Patch` bodies are defined. */
@@ -147,6 +149,8 @@ interface OpSpec {
   params: Param[];
   body?: string;
   response: string;
+  /** The body types of a patch, when not {@link PATCH_TYPES}. */
+  patchTypes?: string[];
 }
 
 const PATCH_TYPES = [
@@ -184,7 +188,7 @@ function paramV3(p: Param): Schema {
 function operation(op: OpSpec, tag: string, flavor: Flavor): Schema {
   const out: Schema = { description: op.description, operationId: op.operationId };
   const params: Schema[] = op.params.map(flavor === "v2" ? paramV2 : paramV3);
-  const bodyTypes = op.method === "patch" ? PATCH_TYPES : ["*/*"];
+  const bodyTypes = op.method === "patch" ? op.patchTypes ?? PATCH_TYPES : ["*/*"];
   if (op.body && flavor === "v2") {
     params.unshift({ in: "body", name: "body", required: true, schema: refTo(op.body, flavor) });
     out.consumes = bodyTypes;
@@ -320,6 +324,9 @@ export function kindPaths(k: ServedKind, flavor: Flavor): Record<string, Schema>
         params: [...write, FORCE],
         body: PATCH,
         response: definition,
+        patchTypes: k.custom
+          ? PATCH_TYPES.filter((t) => t !== "application/strategic-merge-patch+json")
+          : undefined,
       });
     }
     return ops;

@@ -11,6 +11,7 @@
 import { StatusError } from "../../../../kube/errors.ts";
 import type { KubeObject, ObjectMeta } from "../../../../kube/meta.ts";
 import { systemWriteContext } from "../../authz/bootstrap_policy_reconcile.ts";
+import { webhookConverter } from "../../crd/conversion.ts";
 import { crdSpec, customResourceDefs } from "../../crd/resource_def.ts";
 import { isObj, jsonEqual } from "../../crd/schema.ts";
 import type { Registry } from "../../registry.ts";
@@ -205,7 +206,7 @@ export class CrdController {
     const fingerprint = JSON.stringify([spec, status.acceptedNames, terminating]);
     const before = this.#registered.get(name);
     if (before?.fingerprint === fingerprint) return;
-    const defs = customResourceDefs(crd);
+    const defs = customResourceDefs(crd, webhookConverter(spec, this.#opts.registry));
     if (terminating) {
       for (const d of defs) {
         d.verbs = DEFAULT_VERBS.filter((v) => v !== "create");
