@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Backend } from "../datastore/backend.ts";
 import { openBackend } from "../datastore/mod.ts";
 import { buildKubeconfig, writeKubeconfig } from "../kube/kubeconfig.ts";
-import { K3S_VERSION } from "../kube/version.ts";
+import { K3S_VERSION, KUBERNETES_VERSION } from "../kube/version.ts";
 import { admissionPlugins } from "./apiserver/admission/mod.ts";
 import { Aggregator, ensureExtensionAuthConfigMap } from "./apiserver/aggregator/mod.ts";
 import { ApiServer } from "./apiserver/app.ts";
@@ -21,6 +21,7 @@ import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
 import { healthRoutes, versionRoute } from "./apiserver/health.ts";
 import { listen, type Listener } from "./apiserver/http.ts";
+import { certificateUser, type LoopbackHandler, LoopbackTransport } from "./apiserver/loopback.ts";
 import { openApiRoutes } from "./apiserver/openapi/mod.ts";
 import { Registry } from "./apiserver/registry.ts";
 import { CrdController } from "./apiserver/resources/apiextensions/mod.ts";
@@ -243,12 +244,18 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     );
   }
   ready = true;
+  // The scheduler and the controllers reach the API in-process (loopback.ts): no sockets or TLS,
+  // but the same authentication, authorization, admission and flow control as any client.
+  const handle: LoopbackHandler = (req, conn, signal) => apiServer.handle(req, conn, signal);
+  const loopback = (certPem: string | null, agent: string) =>
+    new LoopbackTransport(handle, certPem ? certificateUser(certPem) : null, agent);
   // The scheduler is a client like any other, with its own identity and RBAC.
   const scheduler: RunningScheduler | null = config.disableScheduler ? null : startScheduler({
     server: `https://127.0.0.1:${listener.port}`,
     caPem: pki.serverCa.certPem,
     certPem: pki.clients.scheduler.certPem,
     keyPem: pki.clients.scheduler.keyPem,
+    transport: loopback(pki.clients.scheduler.certPem, `kube-scheduler/${KUBERNETES_VERSION}`),
     debug: config.debug,
   });
   // So are the controllers: the manager's certificate, then a service account per controller.
@@ -257,6 +264,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     caPem: pki.serverCa.certPem,
     certPem: pki.clients.controller.certPem,
     keyPem: pki.clients.controller.keyPem,
+    transport: loopback(
+      pki.clients.controller.certPem,
+      `kube-controller-manager/${KUBERNETES_VERSION}`,
+    ),
+    accountTransport: loopback(null, `kube-controller-manager/${KUBERNETES_VERSION}`),
     clusterCidr: config.clusterCidr,
     controllers: { hpa: hpaSettings(config.kubeControllerManagerArg ?? []) },
     debug: config.debug,

@@ -368,6 +368,11 @@ Deno.test({
         const cpu = up.status!.currentMetrics!.find((m) => m.resource?.name === "cpu")!;
         assert.equal(cpu.resource!.current.averageUtilization, 90);
         assert.equal(cpu.resource!.current.averageValue, "180m");
+        // The table kubectl prints: targets, min, max, current replicas.
+        await eventually("kubectl get hpa", async () => {
+          const table = await k.ok(["get", "hpa", "web"]);
+          return /90%\/50%\s+1\s+5\s+5\s/.test(table) || undefined;
+        });
         assert.ok(
           (await events(k, "web")).includes(
             "SuccessfulRescale: New size: 2; reason: cpu resource utilization (percentage of request) above target",

@@ -9,7 +9,7 @@
  * A client from {@link ServiceAccountClients.clientFor} is ready at once: its first request
  * creates the service account when missing and asks for a TokenRequest token (one hour),
  * renewed when 80% of its life has passed or when the server answers 401. All these clients
- * share one HTTP/2 connection.
+ * share one transport (inside `k3s server`, the loopback one).
  *
  * @module
  */
@@ -38,6 +38,8 @@ export interface ServiceAccountClientsOptions {
   server: Pick<ClientConfig, "server" | "caPem" | "tlsServerName" | "userAgent">;
   /** Default kube-system. */
   namespace?: string;
+  /** How requests reach the server (default: HTTPS to `server`); shared by every account. */
+  transport?: Transport;
   /** Token lifetime asked for, default 3600 s. */
   expirationSeconds?: number;
   clock?: Clock;
@@ -56,7 +58,7 @@ class TokenSource {
 
   constructor(
     readonly name: string,
-    readonly o: Required<Omit<ServiceAccountClientsOptions, "server">>,
+    readonly o: Required<Omit<ServiceAccountClientsOptions, "server" | "transport">>,
   ) {}
 
   token(): Promise<string> {
@@ -144,9 +146,9 @@ class BearerTransport implements Transport {
 
 /** Clients acting as service accounts of kube-system, one per controller. */
 export class ServiceAccountClients {
-  readonly #o: Required<Omit<ServiceAccountClientsOptions, "server">>;
+  readonly #o: Required<Omit<ServiceAccountClientsOptions, "server" | "transport">>;
   readonly #config: ClientConfig;
-  readonly #transport: Http2Transport;
+  readonly #transport: Transport;
   readonly #clients = new Map<string, KubeClient>();
 
   constructor(options: ServiceAccountClientsOptions) {
@@ -158,7 +160,7 @@ export class ServiceAccountClients {
       log: options.log ?? silentLogger,
     };
     this.#config = { ...options.server };
-    this.#transport = new Http2Transport(this.#config);
+    this.#transport = options.transport ?? new Http2Transport(this.#config);
   }
 
   /** The client of service account `name` (created on first use, then shared). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { consoleLogger, KubeClient } from "../../kube/client/mod.ts";
+import { consoleLogger, KubeClient, type Transport } from "../../kube/client/mod.ts";
 import { KUBERNETES_VERSION } from "../../kube/version.ts";
 import { type WorkloadControllerOptions, workloadControllers } from "./controllers.ts";
 import { coreControllers } from "./core/mod.ts";
@@ -20,6 +20,10 @@ export interface StartControllerManagerOptions {
   /** The `client-controller` certificate and key. */
   certPem: string;
   keyPem: string;
+  /** How the manager's own requests reach the server (default: HTTPS with the certificate). */
+  transport?: Transport;
+  /** How the controllers' service account requests reach it (default: HTTPS). */
+  accountTransport?: Transport;
   /** Controller names not to run. */
   disabled?: readonly string[];
   /** Settings of individual controllers. */
@@ -47,9 +51,10 @@ export function startControllerManager(
     certPem: options.certPem,
     keyPem: options.keyPem,
     userAgent,
-  });
+  }, options.transport);
   const accounts = new ServiceAccountClients({
     root,
+    transport: options.accountTransport,
     server: { server: options.server, caPem: options.caPem, userAgent },
     log,
   });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { consoleLogger, KubeClient } from "../../kube/client/mod.ts";
+import { consoleLogger, KubeClient, type Transport } from "../../kube/client/mod.ts";
 import { KUBERNETES_VERSION } from "../../kube/version.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -16,6 +16,8 @@ export interface StartSchedulerOptions {
   /** The `client-scheduler` certificate and key. */
   certPem: string;
   keyPem: string;
+  /** How requests reach the server (default: HTTPS to `server` with the certificate). */
+  transport?: Transport;
   debug?: boolean;
 }
 
@@ -34,7 +36,7 @@ export function startScheduler(options: StartSchedulerOptions): RunningScheduler
     certPem: options.certPem,
     keyPem: options.keyPem,
     userAgent: `kube-scheduler/${KUBERNETES_VERSION}`,
-  });
+  }, options.transport);
   const scheduler = new Scheduler({ client, log });
   const ac = new AbortController();
   const running = scheduler.run(ac.signal).catch((err) =>

@@ -1,7 +1,7 @@
 /**
  * {@link HpaController}: upstream's horizontal pod autoscaler for `autoscaling/v2`. Every
  * `syncPeriodMs` (and when an HPA's spec changes) it reads the target's `scale` subresource,
- * asks each `Resource` metric for a replica count ({@link resourceReplicas}) from
+ * asks each `Resource` metric for a replica count ({@link metricsProposal}) from
  * `metrics.k8s.io` PodMetrics, takes the largest, applies `behavior` ({@link normalize}) and
  * `minReplicas`/`maxReplicas`, writes the new size through `scale`, and records the status
  * (`currentMetrics`, `desiredReplicas`, `lastScaleTime`, conditions `AbleToScale`,
@@ -15,21 +15,17 @@ import {
   BY_NAMESPACE,
   namespaceIndex,
   objectReference,
-  type Pod,
   PODS,
   type Resource,
   resource,
   resourcePath,
   type SharedInformer,
 } from "../../../kube/client/mod.ts";
-import { parseSelector } from "../../../kube/labels.ts";
-import { deepClone, formatTime, type KubeObject } from "../../../kube/meta.ts";
-import { Quantity } from "../../../kube/quantity.ts";
+import { deepClone, formatTime } from "../../../kube/meta.ts";
 import { errText, writeStatus } from "../common/status.ts";
 import type { Condition } from "../common/types.ts";
 import { Controller, type ControllerConfig, nonNegative, positiveInt } from "../framework/mod.ts";
 import {
-  type Behavior,
   DEFAULT_SCALE_UP,
   defaultScaleDown,
   longestPeriodMs,
@@ -38,8 +34,8 @@ import {
   type ScaleEvent,
   withDefaults,
 } from "./behavior.ts";
-import { podSample, podUsage } from "./metrics.ts";
-import { resourceReplicas, type ResourceTarget } from "./replicas.ts";
+import { metricsProposal, type ProposalDeps } from "./proposal.ts";
+import type { Hpa, HpaStatus, Scale } from "./types.ts";
 
 /** `autoscaling/v2` HorizontalPodAutoscalers. */
 export const HPAS = resource(
@@ -50,39 +46,6 @@ export const HPAS = resource(
   true,
 );
 
-interface MetricSpec {
-  type: string;
-  resource?: {
-    name: string;
-    target: { type: string; averageUtilization?: number; averageValue?: string };
-  };
-}
-
-interface HpaSpec {
-  scaleTargetRef: { apiVersion?: string; kind: string; name: string };
-  minReplicas?: number;
-  maxReplicas: number;
-  metrics?: MetricSpec[];
-  behavior?: Behavior;
-}
-
-interface HpaStatus {
-  observedGeneration?: number;
-  lastScaleTime?: string;
-  currentReplicas?: number;
-  desiredReplicas?: number;
-  currentMetrics?: Record<string, unknown>[];
-  conditions?: Condition[];
-}
-
-type Hpa = KubeObject & { spec: HpaSpec; status?: HpaStatus };
-
-interface Scale {
-  metadata: KubeObject["metadata"];
-  spec?: { replicas?: number };
-  status?: { replicas?: number; selector?: string };
-}
-
 /** Options of {@linkcode HpaController}. */
 export interface HpaControllerConfig extends ControllerConfig {
   /** `--horizontal-pod-autoscaler-sync-period` (default 15 s). */
@@ -92,11 +55,6 @@ export interface HpaControllerConfig extends ControllerConfig {
   /** `--horizontal-pod-autoscaler-downscale-stabilization` (default 300 s). */
   downscaleStabilizationMs?: number;
 }
-
-/** What the metrics propose, or why they cannot. */
-type MetricsOutcome =
-  | { replicas: number; metricName: string; statuses: Record<string, unknown>[] }
-  | { error: string; reason: string; statuses: Record<string, unknown>[] };
 
 /** What the controller remembers of an HPA between syncs. */
 interface Memory {
@@ -121,23 +79,11 @@ function setCondition(
   return conditions.map((c, j) => j === i ? next : c);
 }
 
-function targetOf(spec: MetricSpec["resource"]): ResourceTarget | string {
-  const t = spec?.target;
-  if (t?.type === "Utilization" && typeof t.averageUtilization === "number") {
-    return { type: "Utilization", averageUtilization: t.averageUtilization };
-  }
-  if (t?.type === "AverageValue" && t.averageValue) {
-    return { type: "AverageValue", averageValueMilli: Quantity.parse(t.averageValue).milliValue() };
-  }
-  return `invalid resource metric target for ${spec?.name}: ${t?.type}`;
-}
-
 /** Scales workloads to their metrics. */
 export class HpaController extends Controller {
   readonly #hpas: SharedInformer<Hpa>;
-  readonly #pods: SharedInformer<Pod>;
+  readonly #deps: ProposalDeps;
   readonly #syncPeriodMs: number;
-  readonly #tolerance: number;
   readonly #downWindowSeconds: number;
   readonly #memory = new Map<string, Memory>();
   readonly #kinds = new Map<string, Resource>();
@@ -145,17 +91,23 @@ export class HpaController extends Controller {
   constructor(config: HpaControllerConfig) {
     super(config);
     this.#syncPeriodMs = positiveInt(this.name, "syncPeriodMs", config.syncPeriodMs, 15_000);
-    this.#tolerance = nonNegative(this.name, "tolerance", config.tolerance, 0.1);
+    const tolerance = nonNegative(this.name, "tolerance", config.tolerance, 0.1);
     this.#downWindowSeconds =
       nonNegative(this.name, "downscaleStabilizationMs", config.downscaleStabilizationMs, 300_000) /
       1000;
     this.#hpas = this.watch(HPAS as Resource<Hpa>, {
       updateFilter: (a, b) => a.metadata.generation !== b.metadata.generation,
     });
-    this.#pods = this.watch(PODS, {
+    const pods = this.watch(PODS, {
       indexers: { [BY_NAMESPACE]: namespaceIndex },
       keys: () => undefined,
     });
+    this.#deps = {
+      client: this.client,
+      pods,
+      tolerance,
+      event: (hpa, type, reason, message) => this.#event(hpa, type, reason, message),
+    };
   }
 
   protected async reconcile(key: string, signal: AbortSignal): Promise<void> {
@@ -252,7 +204,7 @@ export class HpaController extends Controller {
       desired = minReplicas;
       reason = "Current number of replicas below Spec.MinReplicas";
     } else {
-      const outcome = await this.#proposal(hpa, scale, current, signal);
+      const outcome = await metricsProposal(this.#deps, hpa, scale, current, signal);
       if ("error" in outcome) {
         conditions = setCondition(
           conditions,
@@ -365,94 +317,5 @@ export class HpaController extends Controller {
     status.desiredReplicas = desired;
     status.conditions = conditions;
     await writeStatus(this.client, HPAS, cached, status);
-  }
-
-  /** The largest replica count the metrics ask for. */
-  async #proposal(
-    hpa: Hpa,
-    scale: Scale,
-    current: number,
-    signal: AbortSignal,
-  ): Promise<MetricsOutcome> {
-    const ns = hpa.metadata.namespace!;
-    const metrics = hpa.spec.metrics ?? [];
-    const statuses: Record<string, unknown>[] = [];
-    const errors: { reason: string; message: string }[] = [];
-    let best: { replicas: number; metricName: string } | undefined;
-    for (const m of metrics) {
-      if (m.type !== "Resource" || !m.resource) {
-        errors.push({
-          reason: `FailedGet${m.type}Metric`,
-          message: `unable to get ${m.type} metric: only Resource metrics are supported`,
-        });
-        continue;
-      }
-      const name = m.resource.name;
-      const target = targetOf(m.resource);
-      const metricName = typeof target !== "string" && target.type === "Utilization"
-        ? `${name} resource utilization (percentage of request)`
-        : `${name} resource`;
-      try {
-        if (typeof target === "string") throw new Error(target);
-        const selectorText = scale.status?.selector;
-        if (!selectorText) {
-          throw new Error("the target's scale is missing a selector");
-        }
-        const selector = parseSelector(selectorText);
-        const pods = this.#pods.store.byIndex(BY_NAMESPACE, ns)
-          .filter((p) => selector.matches(p.metadata.labels));
-        let usage: Map<string, number>;
-        try {
-          usage = await podUsage(this.client, ns, selectorText, name, signal);
-        } catch (err) {
-          throw new Error(`unable to get metrics for resource ${name}: ${errText(err)}`);
-        }
-        const proposal = resourceReplicas({
-          resource: name,
-          currentReplicas: current,
-          pods: pods.map((p) => podSample(p, name)),
-          usage,
-          target,
-          tolerance: this.#tolerance,
-        });
-        const currentValue: Record<string, unknown> = {
-          averageValue: Quantity.fromMilli(proposal.averageMilli).toString(),
-        };
-        if (proposal.utilization !== undefined) {
-          currentValue.averageUtilization = proposal.utilization;
-        }
-        statuses.push({ type: "Resource", resource: { name, current: currentValue } });
-        if (!best || proposal.replicas > best.replicas) {
-          best = { replicas: proposal.replicas, metricName };
-        }
-      } catch (err) {
-        const what = typeof target !== "string" && target.type === "Utilization"
-          ? `${name} utilization`
-          : `${name} usage`;
-        const message = `failed to get ${what}: ${errText(err)}`;
-        this.#event(hpa, "Warning", "FailedGetResourceMetric", message);
-        errors.push({
-          reason: "FailedGetResourceMetric",
-          message: `failed to get ${name} resource metric value: ${message}`,
-        });
-      }
-    }
-    if (errors.length) {
-      this.#event(
-        hpa,
-        "Warning",
-        "FailedComputeMetricsReplicas",
-        `invalid metrics (${errors.length} invalid out of ${metrics.length}), first error is: ${
-          errors[0].message
-        }`,
-      );
-    }
-    if (!best) {
-      const first = errors[0] ?? { reason: "InvalidMetricSourceType", message: "no metrics" };
-      return { error: first.message, reason: first.reason, statuses };
-    }
-    // With some metrics failing, never scale down on the others alone (as upstream).
-    const replicas = errors.length && best.replicas < current ? current : best.replicas;
-    return { replicas, metricName: best.metricName, statuses };
   }
 }

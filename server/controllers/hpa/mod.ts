@@ -1,7 +1,7 @@
 /**
- * The horizontal pod autoscaler ({@link HpaController}, `hpa.ts`): resource metrics from
- * `metrics.k8s.io` (`metrics.ts`), the replica calculation (`replicas.ts`) and `behavior`'s
- * stabilization and rate limits (`behavior.ts`).
+ * The horizontal pod autoscaler ({@link HpaController}, `hpa.ts`): what the metrics propose
+ * (`proposal.ts`), resource metrics from `metrics.k8s.io` (`metrics.ts`), the replica
+ * calculation (`replicas.ts`) and `behavior`'s stabilization and rate limits (`behavior.ts`).
  *
  * @module
  */
