@@ -135,8 +135,13 @@ export function formatStatus(status: EncryptionStatusBody): string {
     "",
   ];
   const rows = [["Active", "Key Type", "Name"], ["------", "--------", "----"]];
-  if (status.activekey) rows.push([" *", "AES-CBC", status.activekey]);
-  for (const k of status.inactivekeys ?? []) rows.push(["", "AES-CBC", k]);
+  // Keys are "<type> <name>" (a bare name from an older server is AES-CBC).
+  const split = (key: string) => {
+    const at = key.indexOf(" ");
+    return at < 0 ? ["AES-CBC", key] : [key.slice(0, at), key.slice(at + 1)];
+  };
+  if (status.activekey) rows.push([" *", ...split(status.activekey)]);
+  for (const k of status.inactivekeys ?? []) rows.push(["", ...split(k)]);
   return lines.join("\n") + "\n" + table(rows) + "\n";
 }
 
@@ -224,7 +229,7 @@ export async function runSecretsEncryptCommand(
       { stage: "reencrypt_active", force, skip: config.skip ?? false },
       "reencryption started",
     ],
-    "rotate-keys": [{ stage: "rotate_keys" }, "keys rotated, reencryption started"],
+    "rotate-keys": [{ stage: "rotate_keys" }, "keys rotated, reencryption finished"],
   }[sub] as [Record<string, unknown>, string];
   // Re-encryption writes every secret before the server answers.
   const res = await requestWith(target, "PUT", `${prefix}/config`, {

@@ -185,14 +185,14 @@ Deno.test("secrets are encrypted at rest and the keys rotate with k3s secrets-en
       async () => {
         assert.equal(
           (await k3sOk(server, ["rotate-keys"])).trim(),
-          "keys rotated, reencryption started",
+          "keys rotated, reencryption finished",
         );
         const status = JSON.parse(await k3sOk(server, ["status", "-o", "json"]));
         assert.equal(status.stage, "reencrypt_finished");
         assert.equal(status.enable, true);
-        assert.match(status.activekey, /^aescbckey-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        assert.match(status.activekey, /^AES-CBC aescbckey-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         assert.equal(status.inactivekeys, undefined);
-        newKey = status.activekey;
+        newKey = status.activekey.slice("AES-CBC ".length);
         const config = JSON.parse(await readFile(join(cred, "encryption-config.json"), "utf8"));
         assert.deepEqual(
           config.resources[0].providers[0].aescbc.keys.map((k: { name: string }) => k.name),
@@ -206,7 +206,12 @@ Deno.test("secrets are encrypted at rest and the keys rotate with k3s secrets-en
     await t.step("prepare, rotate, reencrypt: the multi-stage rotation", async () => {
       const keys = async () => {
         const s = JSON.parse(await k3sOk(server, ["status", "-o", "json"]));
-        return { stage: s.stage, active: s.activekey, inactive: s.inactivekeys ?? [] };
+        const name = (k: string) => k.replace(/^AES-CBC /, "");
+        return {
+          stage: s.stage,
+          active: name(s.activekey),
+          inactive: (s.inactivekeys ?? []).map(name),
+        };
       };
       assert.equal((await k3sOk(server, ["prepare"])).trim(), "prepare completed successfully");
       const prepared = await keys();
@@ -233,12 +238,12 @@ Deno.test("secrets are encrypted at rest and the keys rotate with k3s secrets-en
       assert.equal(r.code, 1);
       assert.match(
         r.stderr,
-        /see server log for details: .*\/v1-k3s\/encrypt\/config: 400 Bad Request secrets-encrypt error ID \d{5}/,
+        /see server log for details: .*\/v1-k3s\/encrypt\/config: 400 Bad Request secret-encrypt error ID \d{5}/,
       );
       const id = /error ID (\d{5})/.exec(r.stderr)![1];
       assert.match(
         server.logs(),
-        new RegExp(`secrets-encrypt error ID ${id}: incorrect stage: reencrypt_finished`),
+        new RegExp(`secret-encrypt error ID ${id}: incorrect stage: reencrypt_finished`),
       );
     });
 
@@ -289,7 +294,7 @@ Deno.test("without --secrets-encryption secrets are stored as before and the too
     );
     const r = await k3s(server, ["rotate-keys"]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /400 Bad Request secrets-encrypt error ID \d{5}/);
+    assert.match(r.stderr, /400 Bad Request secret-encrypt error ID \d{5}/);
     assert.match(server.logs(), /secrets encryption is not enabled on this server/);
     // The endpoints are the server token's only, not the admin's.
     const admin = await server.request("GET", "/v1-k3s/encrypt/status");

@@ -147,8 +147,9 @@ export class SecretsEncryption {
     let active = true;
     for (const p of config.resources[0].providers) {
       for (const key of p.aescbc?.keys ?? []) {
-        if (active) status.activekey = key.name;
-        else (status.inactivekeys ??= []).push(key.name);
+        // "<key type> <name>", as K3s answers since it has more than one key type.
+        if (active) status.activekey = `AES-CBC ${key.name}`;
+        else (status.inactivekeys ??= []).push(`AES-CBC ${key.name}`);
         active = false;
       }
       if (p.identity) active = false;

@@ -6,7 +6,7 @@
  * - `PUT /v1-k3s/encrypt/config`: an {@link EncryptionRequest} (`{"stage": …}` or
  *   `{"enable": …}`), answered 200 with no body.
  *
- * A failure answers 400 `secrets-encrypt error ID <n>` and logs the detail under the same ID,
+ * A failure answers 400 `secret-encrypt error ID <n>` and logs the detail under the same ID,
  * so the cause is in the server log and never in a response (K3s's `genErrorMessage`).
  *
  * @module
@@ -22,12 +22,12 @@ const text = (status: number, body: string) =>
 
 export function encryptionRoutes(
   enc: SecretsEncryption,
-  warn: (message: string) => void = (m) => console.error(`${new Date().toISOString()} WARN ${m}`),
+  warn: (message: string) => void = (m) => console.error(`${new Date().toISOString()} ERROR ${m}`),
 ): Route[] {
   const failure = (status: number, err: unknown) => {
     const id = String(randomInt(0, 99999)).padStart(5, "0");
-    warn(`secrets-encrypt error ID ${id}: ${(err as Error).message}`);
-    return text(status, `secrets-encrypt error ID ${id}`);
+    warn(`secret-encrypt error ID ${id}: ${(err as Error).message}`);
+    return text(status, `secret-encrypt error ID ${id}`);
   };
   const serverOnly = (handle: (ctx: RequestContext) => Promise<Response>) =>
   async (
