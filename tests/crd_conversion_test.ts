@@ -231,6 +231,33 @@ Deno.test({
           assert.notEqual(gone.code, 0, "nothing was stored");
         });
       });
+
+      await t.step("a list mixing objects stored as v1 and as v2 reads whole in each", async () => {
+        const changed = crd(hook.url, hook.caBundle);
+        for (const v of changed.spec.versions) v.storage = v.name === "v2";
+        await server.kubectlOk(["apply", "-f", "-"], { stdin: JSON.stringify(changed) });
+        // The CRD is served again with v2 as storage a moment later: write until it is.
+        const deadline = Date.now() + 20_000;
+        for (let i = 0;; i++) {
+          await server.kubectlOk(["create", "-n", "default", "-f", "-"], {
+            stdin: widget("v1", `mixed-${i}`, "host", `m${i}.example`),
+          });
+          const sent = hook.reviews.at(-1)?.request as Record<string, unknown> | undefined;
+          if (sent?.desiredAPIVersion === `${GROUP}/v2`) break;
+          assert.ok(Date.now() < deadline, "the storage version never changed");
+        }
+        for (const [version, field] of [["v1", "host"], ["v2", "hostname"]]) {
+          const list = JSON.parse(
+            await server.kubectlOk(["get", `widgets.${version}.${GROUP}`, "-A", "-o", "json"]),
+          );
+          for (const item of list.items as Obj[]) {
+            assert.equal(item.apiVersion, `${GROUP}/${version}`);
+            assert.match(String(item.spec?.[field]), /\.example$/, JSON.stringify(item));
+          }
+          const names = (list.items as Obj[]).map((i) => i.metadata.name);
+          assert.ok(names.includes("mixed-0") && names.includes("from-v1"), names.join());
+        }
+      });
     } finally {
       await server.close();
       await hook.close();
