@@ -131,6 +131,35 @@ Deno.test({
         assert.equal(JSON.parse(r.body).spec.replicas, 4);
       });
 
+      await t.step(
+        "merge patch: repeated keys first, then unknown fields in key order",
+        async () => {
+          const clean = JSON.parse(deploymentJson("patched"));
+          delete clean.spec.unknownField;
+          const created = await server.request("POST", base, { body: JSON.stringify(clean) });
+          assert.equal(created.status, 201, created.body);
+          const body =
+            '{"spec": {"unknown1": "v", "paused": true, "paused": false, "template": {"spec": {"containers": [{"name": "c", "image": "x", "image": "y", "zz": 1}]}}}}';
+          const strict = await server.request(
+            "PATCH",
+            `${base}/patched?fieldValidation=Strict`,
+            { body, contentType: "application/merge-patch+json" },
+          );
+          assert.equal(strict.status, 400, strict.body);
+          assert.equal(
+            JSON.parse(strict.body).message,
+            'strict decoding error: duplicate field "spec.paused", duplicate field "spec.template.spec.containers[0].image", unknown field "spec.template.spec.containers[0].zz", unknown field "spec.unknown1"',
+          );
+          const warned = await server.request("PATCH", `${base}/patched?fieldValidation=Warn`, {
+            body,
+            contentType: "application/merge-patch+json",
+          });
+          assert.equal(warned.status, 200, warned.body);
+          assert.match(String(warned.headers.warning), /duplicate field \\?"spec\.paused\\?"/);
+          assert.equal(JSON.parse(warned.body).spec.paused, false);
+        },
+      );
+
       await t.step("Strict apply patch with a repeated key", async () => {
         const r = await server.request(
           "PATCH",

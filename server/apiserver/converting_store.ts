@@ -96,6 +96,9 @@ export class ConvertingStore extends Store {
     };
     stop = await super.watch(namespace, opts, converting);
     if (stopped) stop();
+    // The initial events are queued by now: deliver them before the caller goes on (it may
+    // send the initial-events-end bookmark next).
+    await chain;
     return end;
   }
 }

@@ -117,7 +117,7 @@ export async function serveResource(
         wopts,
         async (current) => {
           const patched = applyPatch(def, inClientVersion(ctx, def, current.obj), patch, type);
-          checkFields(ctx, served, patched);
+          checkFields(ctx, served, patched, patchBody(patch, type));
           checkManagedFieldsDecodable(patched, def.kind, info.version, true);
           const next = inStorageVersion(ctx, def, patched);
           await hooks.admit(ctx, served, "UPDATE", next, current.obj);
@@ -298,7 +298,7 @@ async function serveStatus(ctx: RequestContext, served: Served, hooks: WriteHook
         wopts,
         async (current) => {
           const patched = applyPatch(def, inClientVersion(ctx, def, current.obj), patch, type);
-          checkFields(ctx, served, patched);
+          checkFields(ctx, served, patched, patchBody(patch, type));
           const next = inStorageVersion(ctx, def, patched);
           await hooks.admit(ctx, served, "UPDATE", next, current.obj);
           return next;
@@ -367,4 +367,15 @@ function rawBody(body: Uint8Array, contentType: string | null): RawBody | undefi
   const yaml = type === "application/yaml" || type.endsWith("+yaml");
   if (!yaml && !(type === "" || type === "application/json" || type.endsWith("+json"))) return;
   return { text: new TextDecoder().decode(body), yaml };
+}
+
+/** A merge or strategic merge patch's text, whose repeated keys fieldValidation reports. */
+function patchBody(body: Uint8Array, contentType: string | null): RawBody | undefined {
+  const type = mediaType(contentType);
+  if (
+    type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json"
+  ) {
+    return;
+  }
+  return { text: new TextDecoder().decode(body), yaml: false, patch: true };
 }

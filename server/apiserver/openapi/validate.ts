@@ -158,6 +158,11 @@ const MODES = ["", "Ignore", "Warn", "Strict"];
 export interface RawBody {
   text: string;
   yaml: boolean;
+  /**
+   * A merge patch: its repeated keys are reported first, in document order, then the unknown
+   * fields of the patched object in key order, as upstream's patch handler does.
+   */
+  patch?: boolean;
 }
 
 /**
@@ -189,8 +194,15 @@ export function checkFieldValidation(
       ? unknownFieldsBySchema(obj, schema)
       : unknownFields(obj, gvk.group, gvk.version, gvk.kind)).map((p) => p.replace(/^\./, ""));
   if (raw?.yaml) return yamlResult(m, paths, yamlDuplicateFields(raw.text));
-  const messages = raw ? jsonMessages(paths, raw.text) : paths.map(unknownFieldMessage);
-  if (m === "Strict" && messages.length) {
+  if (raw?.patch) {
+    const dups = jsonDuplicateFields(raw.text).map((d) => `duplicate field "${d.path}"`);
+    return result(m, [...dups, ...[...paths].sort(byPathSegments).map(unknownFieldMessage)]);
+  }
+  return result(m, raw ? jsonMessages(paths, raw.text) : paths.map(unknownFieldMessage));
+}
+
+function result(mode: string, messages: string[]): FieldValidationResult {
+  if (mode === "Strict" && messages.length) {
     return { error: `strict decoding error: ${messages.join(", ")}`, warnings: [] };
   }
   return { warnings: messages };
