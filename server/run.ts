@@ -16,6 +16,9 @@ import { K3S_VERSION, KUBERNETES_VERSION } from "../kube/version.ts";
 import { admissionPlugins } from "./apiserver/admission/mod.ts";
 import { Aggregator, ensureExtensionAuthConfigMap } from "./apiserver/aggregator/mod.ts";
 import { ApiServer } from "./apiserver/app.ts";
+import { ApiserverArgs, checkApiserverArgs } from "./apiserver/apiserver_args.ts";
+import { auditFromArgs } from "./apiserver/audit/mod.ts";
+import { FlowControl, flowControlOptions, flowControlUids } from "./apiserver/flowcontrol/mod.ts";
 import { Authentication, authnSettings, cacheLookup } from "./apiserver/authn/mod.ts";
 import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
@@ -58,6 +61,10 @@ function log(message: string): void {
   console.log(`${new Date().toISOString()} INFO ${message}`);
 }
 
+function warn(message: string): void {
+  console.warn(`${new Date().toISOString()} WARN ${message}`);
+}
+
 /** Starts every part of the server and resolves once `/readyz` would answer ok. */
 export async function startServer(config: ServerRunConfig): Promise<RunningServer> {
   const started = performance.now();
@@ -66,6 +73,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   for (const d of ["db", "tls", "cred", "manifests"]) {
     await mkdir(join(serverDir, d), { recursive: true });
   }
+  // --kube-apiserver-arg: unknown names stop the server, as kube-apiserver's flag parsing does.
+  const apiserverArgs = new ApiserverArgs(config.kubeApiserverArg ?? []);
+  for (const w of checkApiserverArgs(apiserverArgs)) warn(w);
+  const audit = await auditFromArgs(apiserverArgs, warn);
+  const flowControl = new FlowControl(flowControlOptions(apiserverArgs));
 
   const nodeIps = config.nodeIp?.length ? [...config.nodeIp] : ["127.0.0.1"];
   const serviceCidr = config.serviceCidr[0] ?? "10.43.0.0/16";
@@ -149,6 +161,8 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   const apiServer = new ApiServer({
     registry,
     remote: aggregator,
+    audit: audit?.auditor,
+    flowControl,
     authenticators: authn.authenticators,
     authorizer: rbac.authorizer,
     admission: admissionPlugins(registry),
@@ -230,6 +244,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   );
   await ensureSystemPriorityClasses(registry);
   await ensureFlowControlBootstrap(registry);
+  flowControl.useUids(await flowControlUids(registry));
   const apiServices = new LocalApiServices(registry);
   await apiServices.start();
   await ensureExtensionAuthConfigMap(registry, {
@@ -303,6 +318,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       await scheduler?.stop();
       await controllers.stop();
       await listener.close();
+      await audit?.close();
       crds.stop();
       await apiServices.stop();
       await aggregator.stop();

@@ -8,6 +8,7 @@
 import { forbidden, notFound, StatusError, unauthorized } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import type { RequestContext } from "./context.ts";
+import { type Auditor, AuditTrail } from "./audit/mod.ts";
 import { authenticatedUser, impersonate } from "./authz/impersonation.ts";
 import {
   aggregatedDiscovery,
@@ -24,6 +25,7 @@ import { type RequestInfo, requestInfo } from "./request_info.ts";
 import type { UserInfo } from "./resource.ts";
 import { respondError, respondValue } from "./respond.ts";
 import { serveResource, type SubresourceHandler, type WriteHooks } from "./rest.ts";
+import type { FlowControl } from "./flowcontrol/mod.ts";
 
 /** What the listener knows about the connection. */
 export interface ConnInfo {
@@ -88,6 +90,10 @@ export interface ApiServerOptions {
   subresources?: Record<string, SubresourceHandler>;
   /** host:port clients reach this server at, for `/api`. */
   serverAddress: string;
+  /** Audit policy and log (`--audit-policy-file`, `--audit-log-path`). */
+  audit?: Auditor;
+  /** Requests in flight by priority level (`--max-requests-inflight` ...). */
+  flowControl?: FlowControl;
   /** The aggregator, proxying to extension API servers after authorization. */
   remote?: RemoteApis;
 }
@@ -117,6 +123,7 @@ export class ApiServer {
 
   /** Serves one request; never throws. */
   async handle(req: Request, conn: ConnInfo, signal?: AbortSignal): Promise<Response> {
+    const audit = new AuditTrail(this.#opts.audit, req, conn);
     let ctx: RequestContext | null = null;
     try {
       const url = new URL(req.url);
@@ -134,19 +141,37 @@ export class ApiServer {
       const user = conn.certUser ?? await this.#authenticate(req);
       if (!user) {
         if (!route?.anonymous) throw unauthorized();
-        return await route.handle(ctx);
+        audit.received(ctx);
+        return await audit.finish(ctx, await route.handle(ctx));
       }
-      ctx.user = await impersonate(req, authenticatedUser(user), (u, i) => this.#authorize(u, i));
-      await this.#authorize(ctx.user, info);
-      const proxied = await this.#opts.remote?.serve(ctx);
-      if (proxied) return proxied;
-      if (info.isResourceRequest) return await this.#serveResource(ctx);
-      if (info.apiPrefix) return this.#discovery(ctx);
-      if (route) return await route.handle(ctx);
-      throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+      ctx.user = authenticatedUser(user);
+      audit.received(ctx);
+      ctx.user = await impersonate(req, ctx.user, (u, i) => this.#authorize(u, i));
+      audit.impersonated(ctx.user);
+      const c = ctx;
+      const serve = () => this.#serve(c, route, audit);
+      const flow = this.#opts.flowControl;
+      return await audit.finish(ctx, flow ? await flow.run(ctx, serve) : await serve());
     } catch (err) {
-      return respondError(ctx, err);
+      audit.panicked(err);
+      return await audit.finish(ctx, respondError(ctx, err));
     }
+  }
+
+  /** Authorization and the handler, once the request has its user and a seat. */
+  async #serve(
+    ctx: RequestContext,
+    route: Route | undefined,
+    audit: AuditTrail,
+  ): Promise<Response> {
+    const { info } = ctx;
+    await this.#authorize(ctx.user, info, audit);
+    const proxied = await this.#opts.remote?.serve(ctx);
+    if (proxied) return proxied;
+    if (info.isResourceRequest) return await this.#serveResource(ctx);
+    if (info.apiPrefix) return this.#discovery(ctx);
+    if (route) return await route.handle(ctx);
+    throw new StatusError(404, "NotFound", "the server could not find the requested resource");
   }
 
   async #authenticate(req: Request): Promise<UserInfo | null> {
@@ -158,8 +183,9 @@ export class ApiServer {
     return null;
   }
 
-  async #authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+  async #authorize(user: UserInfo, info: RequestInfo, audit?: AuditTrail): Promise<void> {
     const d = await this.#opts.authorizer.authorize(user, info);
+    audit?.authorized(d);
     if (d.allowed) return;
     throw forbidden(forbiddenMessage(user, info, d.reason), {
       name: info.name,
