@@ -51,13 +51,14 @@ export function validatingAdmissionPolicy(registry: Registry): AdmissionPlugin {
       const policies = new Map(
         (await listAll(registry, "validatingadmissionpolicies")).map((p) => [nameOf(p), p]),
       );
-      const request = obj(admissionReview(attrs, attrs.ctx.info.version, "").request)!;
+      // Built once, and only for a request some binding matches.
+      let request: Obj | undefined;
       let namespace: Obj | null | undefined;
       const namespaceObject = async () => {
         const ns = attrs.served.def.namespaced ? attrs.ctx.info.namespace : "";
         if (namespace === undefined) {
           namespace = ns
-            ? ((await registry.store("", "namespaces").tryGet("", ns))?.obj as Obj) ?? null
+            ? ((await registry.store("", "namespaces").getCached("", ns))?.obj as Obj) ?? null
             : null;
         }
         return namespace;
@@ -105,7 +106,11 @@ export function validatingAdmissionPolicy(registry: Registry): AdmissionPlugin {
         for (const params1 of params) {
           const result = evaluatePolicy(
             policy,
-            { request, params: params1, namespaceObject: nsObj },
+            {
+              request: request ??= obj(admissionReview(attrs, attrs.ctx.info.version, "").request)!,
+              params: params1,
+              namespaceObject: nsObj,
+            },
             failClosed,
           );
           if (!result.matched) continue;
