@@ -207,6 +207,19 @@ function hostAddress(): string | null {
 }
 
 /** Registers the metrics API; resolves with the Service port it is behind. */
+/** Waits for the event (the recorder sends events in the background); fails with those seen. */
+async function hasEvent(k: ScopedKubectl, name: string, wanted: string): Promise<void> {
+  let seen: string[] = [];
+  try {
+    await eventually(wanted, async () => {
+      seen = await events(k, name);
+      return seen.includes(wanted);
+    }, 10_000);
+  } catch {
+    assert.fail(`no event "${wanted}" among:\n${seen.join("\n")}`);
+  }
+}
+
 async function registerMetricsApi(c: Cluster, metrics: MetricsApi): Promise<number> {
   const cm = await c.client.request<{ data: Record<string, string> }>(
     "GET",
@@ -373,10 +386,10 @@ Deno.test({
           const table = await k.ok(["get", "hpa", "web"]);
           return /90%\/50%\s+1\s+5\s+5\s/.test(table) || undefined;
         });
-        assert.ok(
-          (await events(k, "web")).includes(
-            "SuccessfulRescale: New size: 2; reason: cpu resource utilization (percentage of request) above target",
-          ),
+        await hasEvent(
+          k,
+          "web",
+          "SuccessfulRescale: New size: 2; reason: cpu resource utilization (percentage of request) above target",
         );
         assert.ok(metrics.users.has("system:serviceaccount:kube-system:horizontal-pod-autoscaler"));
 
@@ -396,10 +409,10 @@ Deno.test({
           return h.status?.desiredReplicas === 1 && h;
         });
         assert.equal(condition(down, "ScalingActive"), "True/ValidMetricFound");
-        assert.ok(
-          (await events(k, "web")).includes(
-            "SuccessfulRescale: New size: 1; reason: All metrics below target",
-          ),
+        await hasEvent(
+          k,
+          "web",
+          "SuccessfulRescale: New size: 1; reason: All metrics below target",
         );
         await k.ok(["delete", "hpa", "web"]);
       });
@@ -443,6 +456,97 @@ Deno.test({
           assert.equal(condition(api, "Available"), "False/FailedDiscoveryCheck");
           const msg = api.status!.conditions!.find((x) => x.type === "Available")!.message;
           assert.match(msg, /certificate|issuer/i);
+        },
+      );
+
+      await t.step(
+        "a custom resource with a scale subresource is brought to minReplicas",
+        async () => {
+          const s = c.server;
+          await s.kubectlOk(["apply", "-f", "-"], {
+            stdin: JSON.stringify({
+              apiVersion: "apiextensions.k8s.io/v1",
+              kind: "CustomResourceDefinition",
+              metadata: { name: "workers.hpa.example.com" },
+              spec: {
+                group: "hpa.example.com",
+                scope: "Namespaced",
+                names: { plural: "workers", singular: "worker", kind: "Worker" },
+                versions: [{
+                  name: "v1",
+                  served: true,
+                  storage: true,
+                  schema: {
+                    openAPIV3Schema: {
+                      type: "object",
+                      "x-kubernetes-preserve-unknown-fields": true,
+                    },
+                  },
+                  subresources: {
+                    status: {},
+                    scale: {
+                      specReplicasPath: ".spec.replicas",
+                      statusReplicasPath: ".status.replicas",
+                      labelSelectorPath: ".status.selector",
+                    },
+                  },
+                }],
+              },
+            }),
+          });
+          await eventually(
+            "workers served",
+            async () => (await s.kubectl(["get", "workers", "-n", "nometrics"])).code === 0,
+          );
+          await s.kubectlOk(["apply", "-n", "nometrics", "-f", "-"], {
+            stdin: JSON.stringify({
+              apiVersion: "hpa.example.com/v1",
+              kind: "Worker",
+              metadata: { name: "w" },
+              spec: { replicas: 1 },
+            }),
+          });
+          await s.kubectlOk(["apply", "-n", "nometrics", "-f", "-"], {
+            stdin: JSON.stringify({
+              apiVersion: "autoscaling/v2",
+              kind: "HorizontalPodAutoscaler",
+              metadata: { name: "w" },
+              spec: {
+                scaleTargetRef: { apiVersion: "hpa.example.com/v1", kind: "Worker", name: "w" },
+                minReplicas: 3,
+                maxReplicas: 6,
+              },
+            }),
+          });
+          await eventually("worker scaled to 3", async () =>
+            (await s.kubectlOk([
+              "get",
+              "worker",
+              "w",
+              "-n",
+              "nometrics",
+              "-o",
+              "jsonpath={.spec.replicas}",
+            ])) === "3");
+          const h: Hpa = JSON.parse(
+            await s.kubectlOk(["get", "hpa.v2.autoscaling", "w", "-n", "nometrics", "-o", "json"]),
+          );
+          assert.equal(h.status?.desiredReplicas, 3);
+          assert.match(condition(h, "AbleToScale") ?? "", /^True\//);
+          await eventually("the rescale event", async () => {
+            const events = await s.kubectlOk([
+              "get",
+              "events",
+              "-n",
+              "nometrics",
+              "--field-selector",
+              "involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=w",
+              "-o",
+              "jsonpath={range .items[*]}{.reason}: {.message}{'\\n'}{end}",
+            ]);
+            return /SuccessfulRescale: New size: 3; reason: Current number of replicas below Spec.MinReplicas/
+              .test(events);
+          }, 10_000);
         },
       );
 
