@@ -75,15 +75,14 @@ async function kubeletIdentity(server: K3sServer, node: string): Promise<Kubelet
   return kubelet;
 }
 
-/**
- * A merge patch of a status as a kubelet sends it (one PATCH; `kubectl patch --subresource`
- * reads the status first, which upstream does not let a node do either).
- */
-async function patchStatus(
+/** One request with the kubelet's certificate, as the kubelet sends it (no read first). */
+async function kubeletRequest(
   server: K3sServer,
   kubelet: Kubelet,
+  method: string,
   path: string,
-  status: Record<string, unknown>,
+  body: unknown,
+  contentType = "application/json",
 ): Promise<{ code: number; body: Record<string, unknown> }> {
   const r = await run("curl", [
     "-sS",
@@ -94,18 +93,38 @@ async function patchStatus(
     "--key",
     kubelet.key,
     "-X",
-    "PATCH",
+    method,
     "-H",
-    "Content-Type: application/merge-patch+json",
+    `Content-Type: ${contentType}`,
     "-d",
-    JSON.stringify({ status }),
+    JSON.stringify(body),
     "-w",
     "\n%{http_code}",
-    `https://127.0.0.1:${server.port}${path}/status`,
+    `https://127.0.0.1:${server.port}${path}`,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const at = r.stdout.lastIndexOf("\n");
   return { code: Number(r.stdout.slice(at + 1)), body: JSON.parse(r.stdout.slice(0, at)) };
+}
+
+/**
+ * A merge patch of a status (`kubectl patch --subresource=status` reads the status first,
+ * which upstream does not let a node do either).
+ */
+function patchStatus(
+  server: K3sServer,
+  kubelet: Kubelet,
+  path: string,
+  status: Record<string, unknown>,
+): Promise<{ code: number; body: Record<string, unknown> }> {
+  return kubeletRequest(
+    server,
+    kubelet,
+    "PATCH",
+    `${path}/status`,
+    { status },
+    "application/merge-patch+json",
+  );
 }
 
 /** The command failed with `message` in its error output. */
@@ -288,6 +307,31 @@ Deno.test("kubelets are authorized per node (Node authorizer, NodeRestriction)",
         const own = await patchStatus(server, kubelet2, path, status);
         assert.equal(own.code, 200, JSON.stringify(own.body));
         assert.equal((own.body.status as { message: string }).message, "from the kubelet");
+        const eviction = await kubeletRequest(server, kubelet1, "POST", `${path}/eviction`, {
+          apiVersion: "policy/v1",
+          kind: "Eviction",
+          metadata: { name: "p2", namespace: ns },
+        });
+        assert.equal(eviction.code, 403);
+        assert.equal(
+          eviction.body.message,
+          'pods "p2" is forbidden: node n1 can only evict pods with spec.nodeName set to itself',
+        );
+        const uid = (await k.ok(["get", "pod", "p2", "-o", "jsonpath={.metadata.uid}"])).trim();
+        const token = (podUid: string) => ({
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { boundObjectRef: { apiVersion: "v1", kind: "Pod", name: "p2", uid: podUid } },
+        });
+        const tokenPath = `/api/v1/namespaces/${ns}/serviceaccounts/default/token`;
+        const foreign = await kubeletRequest(server, kubelet1, "POST", tokenPath, token(uid));
+        assert.equal(foreign.code, 403);
+        assert.match(String(foreign.body.message), /no relationship found between node 'n1'/);
+        const stale = await kubeletRequest(server, kubelet2, "POST", tokenPath, token("stale"));
+        assert.equal(stale.code, 403);
+        assert.match(String(stale.body.message), /the UID in the bound object reference \(stale\)/);
+        const issued = await kubeletRequest(server, kubelet2, "POST", tokenPath, token(uid));
+        assert.equal(issued.code, 201, JSON.stringify(issued.body));
         refused(
           await kn1(["delete", "pod", "p2"]),
           'pods "p2" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself',
