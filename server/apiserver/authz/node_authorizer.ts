@@ -78,9 +78,10 @@ export class NodeAuthorizer implements ChainMember {
     if (node === "") return { allowed: false, reason: `unknown node for user "${user.name}"` };
     let out = this.decide(node, info);
     if (!out.allowed && out.graph) {
-      // The pod that relates this object may have been written a moment ago.
-      await this.#sync();
-      out = this.decide(node, info);
+      // The pod that relates this object may have been written a moment ago. A cache that
+      // cannot catch up leaves the denial as it is.
+      const synced = await this.#sync().then(() => true, () => false);
+      if (synced) out = this.decide(node, info);
     }
     return out.reason ? { allowed: out.allowed, reason: out.reason } : { allowed: out.allowed };
   }
