@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseGoDuration } from "../resources/batch/go_duration.ts";
+import { ApiserverArgs } from "../apiserver_args.ts";
 import { defaultIssuer } from "./sa_claims.ts";
 import { DEFAULT_WEBHOOK_CACHE_TTL_MS, type WebhookVersion } from "./webhook.ts";
 
@@ -19,33 +19,12 @@ export interface AuthnSettings {
   webhook?: { configFile: string; cacheTtlMs: number; version: WebhookVersion };
 }
 
-/** `key=value` pairs of `--kube-apiserver-arg`, repeated keys in order. */
-function argMap(args: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const arg of args) {
-    const text = arg.replace(/^--?/, "");
-    const eq = text.indexOf("=");
-    const key = eq < 0 ? text : text.slice(0, eq);
-    const value = eq < 0 ? "true" : text.slice(eq + 1);
-    out.set(key, [...(out.get(key) ?? []), value]);
-  }
-  return out;
-}
-
-function millis(key: string, text: string): number {
-  try {
-    return Math.floor(parseGoDuration(text));
-  } catch (err) {
-    throw new Error(`Cannot use --kube-apiserver-arg=${key}=${text}: ${(err as Error).message}`);
-  }
-}
-
 /** The settings for a cluster domain and the server's `--kube-apiserver-arg` values. */
 export function authnSettings(args: readonly string[], clusterDomain: string): AuthnSettings {
-  const m = argMap(args);
-  const last = (key: string) => m.get(key)?.at(-1);
+  const m = new ApiserverArgs(args);
+  const last = (key: string) => m.last(key);
   const list = (key: string) =>
-    (m.get(key) ?? []).flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s);
+    m.all(key).flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s);
   const issuers = list("service-account-issuer");
   const defaultedIssuers = issuers.length ? issuers : [defaultIssuer(clusterDomain)];
   const audiences = list("api-audiences");
@@ -60,7 +39,7 @@ export function authnSettings(args: readonly string[], clusterDomain: string): A
   const max = last("service-account-max-token-expiration");
   if (max) {
     settings.maxTokenExpirationSeconds = Math.floor(
-      millis("service-account-max-token-expiration", max) / 1000,
+      m.millis("service-account-max-token-expiration")! / 1000,
     );
   }
   const configFile = last("authentication-token-webhook-config-file");
@@ -68,14 +47,12 @@ export function authnSettings(args: readonly string[], clusterDomain: string): A
     const ttl = last("authentication-token-webhook-cache-ttl");
     const version = last("authentication-token-webhook-version") ?? "v1beta1";
     if (version !== "v1" && version !== "v1beta1") {
-      throw new Error(
-        `Cannot use --kube-apiserver-arg=authentication-token-webhook-version=${version}: must be v1 or v1beta1`,
-      );
+      throw m.invalid("authentication-token-webhook-version", version, "must be v1 or v1beta1");
     }
     settings.webhook = {
       configFile,
       cacheTtlMs: ttl
-        ? millis("authentication-token-webhook-cache-ttl", ttl)
+        ? m.millis("authentication-token-webhook-cache-ttl")!
         : DEFAULT_WEBHOOK_CACHE_TTL_MS,
       version,
     };
