@@ -73,20 +73,12 @@ export function jsonDuplicateFields(text: string, order?: Map<string, number>): 
         break;
       }
       case 0x22: { // "
-        let j = i + 1;
-        let escaped = false;
-        for (; j < text.length; j++) {
-          const d = text.charCodeAt(j);
-          if (d === 0x5c) {
-            escaped = true;
-            j++;
-          } else if (d === 0x22) break;
-        }
+        const j = stringEnd(text, i);
         const top = stack[stack.length - 1];
         if (top?.object && top.expectKey) {
           const raw = text.slice(i + 1, j);
           let key = raw;
-          if (escaped) {
+          if (raw.includes("\\")) {
             try {
               key = JSON.parse(`"${raw}"`);
             } catch { /* malformed: keep the raw text */ }
@@ -105,6 +97,19 @@ export function jsonDuplicateFields(text: string, order?: Map<string, number>): 
     }
   }
   return out;
+}
+
+/** The index of the quote closing the string that opens at `start` (or the text's length). */
+function stringEnd(text: string, start: number): number {
+  let from = start + 1;
+  for (;;) {
+    const q = text.indexOf('"', from);
+    if (q < 0) return text.length;
+    let backslashes = 0;
+    for (let b = q - 1; b > start && text.charCodeAt(b) === 0x5c; b--) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    from = q + 1;
+  }
 }
 
 function join(path: string, seg: string): string {

@@ -171,7 +171,8 @@ async function readObject(ctx: RequestContext, served: Served): Promise<KubeObje
   const type = ctx.req.headers.get("content-type");
   const obj = decodeObject(body, type);
   checkTypeMeta(obj, served, ctx.info.group, ctx.info.version);
-  checkFields(ctx, served, obj, rawBody(body, type));
+  const ignore = ctx.url.searchParams.get("fieldValidation") === "Ignore";
+  checkFields(ctx, served, obj, ignore ? undefined : rawBody(body, type));
   checkManagedFieldsDecodable(obj, served.def.kind, ctx.info.version);
   return inStorageVersion(ctx, served.def, obj as KubeObject);
 }
