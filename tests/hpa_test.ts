@@ -533,6 +533,21 @@ Deno.test({
           );
           assert.equal(h.status?.desiredReplicas, 3);
           assert.match(condition(h, "AbleToScale") ?? "", /^True\//);
+          // Its scale has no selector, so no metric can be read for it.
+          await eventually("ScalingActive False/InvalidSelector", async () => {
+            const h: Hpa = JSON.parse(
+              await s.kubectlOk([
+                "get",
+                "hpa.v2.autoscaling",
+                "w",
+                "-n",
+                "nometrics",
+                "-o",
+                "json",
+              ]),
+            );
+            return condition(h, "ScalingActive") === "False/InvalidSelector";
+          });
           await eventually("the rescale event", async () => {
             const events = await s.kubectlOk([
               "get",

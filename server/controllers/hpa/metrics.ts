@@ -25,23 +25,31 @@ function milli(text: string | undefined): number | undefined {
   }
 }
 
+/** Which usage {@linkcode podUsage} reads. */
+export interface UsageQuery {
+  namespace: string;
+  /** The target's label selector, as text. */
+  selector: string;
+  resource: string;
+  /** Only this container's usage (a ContainerResource metric). */
+  container?: string;
+  signal?: AbortSignal;
+}
+
 /**
- * Usage of `resource` per pod (milli-units) for the pods `selector` matches; a pod with a
- * container lacking the resource is left out (as upstream).
+ * Usage of the resource per pod (milli-units) for the pods the selector matches; a pod with a
+ * container lacking the resource (or without the named container) is left out, as upstream.
  */
-export async function podUsage(
-  client: KubeClient,
-  namespace: string,
-  selector: string,
-  resource: string,
-  signal?: AbortSignal,
-): Promise<Map<string, number>> {
-  const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(namespace)}/pods` +
-    `?labelSelector=${encodeURIComponent(selector)}`;
-  const list = await client.request<PodMetricsList>("GET", path, undefined, { signal });
+export async function podUsage(client: KubeClient, q: UsageQuery): Promise<Map<string, number>> {
+  const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(q.namespace)}/pods` +
+    `?labelSelector=${encodeURIComponent(q.selector)}`;
+  const list = await client.request<PodMetricsList>("GET", path, undefined, { signal: q.signal });
+  const resource = q.resource;
   const out = new Map<string, number>();
   for (const item of list.items ?? []) {
-    const containers = item.containers ?? [];
+    const containers = (item.containers ?? []).filter((c) =>
+      q.container === undefined || c.name === q.container
+    );
     let sum = 0;
     let complete = containers.length > 0;
     for (const c of containers) {
@@ -55,13 +63,17 @@ export async function podUsage(
   return out;
 }
 
-/** How the replica calculation sees `pod` for `resource`. */
-export function podSample(pod: Pod, resource: string): PodSample {
+/** How the replica calculation sees `pod` for `resource` (of one container, if named). */
+export function podSample(pod: Pod, resource: string, container?: string): PodSample {
   const status = pod.status ?? {};
   const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
   let requestMilli: number | undefined = 0;
   let missingRequestIn: string | undefined;
-  for (const c of pod.spec?.containers ?? []) {
+  const containers = (pod.spec?.containers ?? []).filter((c) =>
+    container === undefined || c.name === container
+  );
+  if (containers.length === 0) [requestMilli, missingRequestIn] = [undefined, container];
+  for (const c of containers) {
     const r = milli(c.resources?.requests?.[resource] as string | undefined);
     if (r === undefined) {
       requestMilli = undefined;

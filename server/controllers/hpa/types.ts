@@ -8,12 +8,16 @@ import type { KubeObject } from "../../../kube/meta.ts";
 import type { Condition } from "../common/types.ts";
 import type { Behavior } from "./behavior.ts";
 
+export interface MetricTarget {
+  type: string;
+  averageUtilization?: number;
+  averageValue?: string;
+}
+
 export interface MetricSpec {
   type: string;
-  resource?: {
-    name: string;
-    target: { type: string; averageUtilization?: number; averageValue?: string };
-  };
+  resource?: { name: string; target: MetricTarget };
+  containerResource?: { name: string; container: string; target: MetricTarget };
 }
 
 export interface HpaSpec {
