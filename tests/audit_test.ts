@@ -327,6 +327,24 @@ Deno.test("audit log: stages, levels, bodies, secrets kept out, forbid decisions
       assert.match(e.responseStatus.message, /User "eve" cannot list resource "pods"/);
     });
 
+    await t.step(
+      "a request that fails authentication is logged once, as ResponseStarted",
+      async () => {
+        const res = await server.request("GET", "/api/v1/namespaces/default/pods", {
+          anonymous: true,
+        });
+        assert.equal(res.status, 401);
+        const id = res.headers["audit-id"] as string;
+        const e = await waitFor(log, (all) => {
+          const mine = all.filter((e) => e.auditID === id);
+          return mine.length ? mine : undefined;
+        });
+        assert.deepEqual(e.map((x) => x.stage), ["ResponseStarted"]);
+        assert.equal(e[0].responseStatus.code, 401);
+        assert.equal(e[0].responseStatus.reason, "Unauthorized");
+      },
+    );
+
     await t.step("impersonation: the user who asked and the user acted as", async () => {
       await server.kubectlOk([
         "create",
