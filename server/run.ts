@@ -18,7 +18,7 @@ import { Aggregator, ensureExtensionAuthConfigMap } from "./apiserver/aggregator
 import { ApiServer } from "./apiserver/app.ts";
 import { ApiserverArgs, checkApiserverArgs } from "./apiserver/apiserver_args.ts";
 import { auditFromArgs } from "./apiserver/audit/mod.ts";
-import { FlowControl, flowControlOptions, flowControlUids } from "./apiserver/flowcontrol/mod.ts";
+import { FlowControl, flowControlOptions } from "./apiserver/flowcontrol/mod.ts";
 import { Authentication, authnSettings, cacheLookup } from "./apiserver/authn/mod.ts";
 import { RbacAuthorization } from "./apiserver/authz/rbac_server.ts";
 import { Cacher, jsonCodec } from "./apiserver/cacher.ts";
@@ -244,7 +244,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   );
   await ensureSystemPriorityClasses(registry);
   await ensureFlowControlBootstrap(registry);
-  flowControl.useUids(await flowControlUids(registry));
+  await flowControl.start(registry);
   const apiServices = new LocalApiServices(registry);
   await apiServices.start();
   await ensureExtensionAuthConfigMap(registry, {
@@ -319,6 +319,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
       await controllers.stop();
       await listener.close();
       await audit?.close();
+      flowControl.stop();
       crds.stop();
       await apiServices.stop();
       await aggregator.stop();

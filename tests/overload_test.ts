@@ -5,7 +5,8 @@
  * requests over separate HTTP/1.1 connections. Some are refused with 429, `Retry-After: 1` and a
  * TooManyRequests Status, none fails at the connection, and the server answers /readyz after.
  * While the flood runs, a kubelet (`system:node:n1` in `system:nodes`) updates its node status
- * and its lease, and both succeed: they belong to another priority level than the flood.
+ * and its lease, and both succeed: they belong to another priority level than the flood. A
+ * FlowSchema created afterwards sends the flooder to the exempt level.
  *
  * @module
  */
@@ -231,6 +232,49 @@ Deno.test("a flood from one user gets 429s while a kubelet's node status and lea
       assert.equal(s.code, 429);
       assert.equal(s.message, "Too many requests, please try again later.");
       assert.equal(s.details.retryAfterSeconds, 1);
+    }
+
+    // A FlowSchema of one's own takes effect: the flooder is now exempt.
+    const schema = await server.requestOk(
+      "POST",
+      "/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas",
+      {
+        apiVersion: "flowcontrol.apiserver.k8s.io/v1",
+        kind: "FlowSchema",
+        metadata: { name: "flooder-exempt" },
+        spec: {
+          priorityLevelConfiguration: { name: "exempt" },
+          matchingPrecedence: 50,
+          rules: [{
+            subjects: [{ kind: "User", user: { name: "flooder" } }],
+            resourceRules: [{
+              verbs: ["*"],
+              apiGroups: ["*"],
+              resources: ["*"],
+              namespaces: ["*"],
+            }],
+          }],
+        },
+      },
+    );
+    const schemaUid = (schema.metadata as { uid: string }).uid;
+    const calm = newAgent(1);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const r = await send(
+        server,
+        flooder,
+        calm,
+        "GET",
+        "/api/v1/namespaces/flood/configmaps?limit=1",
+      );
+      assert.equal(r.status, 200, r.body);
+      if (r.headers["x-kubernetes-pf-flowschema-uid"] === schemaUid) break;
+      assert.ok(
+        Date.now() < deadline,
+        "the new FlowSchema never classified the flooder's requests",
+      );
+      await new Promise((r) => setTimeout(r, 100));
     }
 
     const ready = await send(server, null, newAgent(1), "GET", "/readyz");

@@ -11,7 +11,7 @@
  * instead: the two limits separately for read-only and mutating requests, no queue, and only
  * `system:masters` exempt.
  *
- * Classification uses the bootstrap configuration objects, not later edits of them.
+ * Until `start()` follows the configuration objects of the API, the bootstrap ones apply.
  *
  * @module
  */
@@ -60,16 +60,15 @@ const PRIVILEGED_GROUP = "system:masters";
 
 export class FlowControl {
   readonly #opts: FlowControlOptions;
-  readonly #schemas;
+  readonly #waitMs: number;
+  #schemas: ReturnType<typeof compileSchemas> = [];
   readonly #levels = new Map<string, PriorityLevel>();
   #uids = new Map<string, string>();
+  #stops: (() => void)[] = [];
 
   constructor(opts: FlowControlOptions) {
     this.#opts = opts;
-    const wait = opts.queueWaitMs ?? 15_000;
-    this.#schemas = compileSchemas(
-      opts.flowSchemas ?? [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS],
-    );
+    this.#waitMs = opts.queueWaitMs ?? 15_000;
     if (!opts.priorityAndFairness) {
       for (
         const [name, seats] of [
@@ -84,19 +83,70 @@ export class FlowControl {
             seats: seats || Infinity,
             queueLengthLimit: 0,
             maxQueued: 0,
-            waitLimitMs: wait,
+            waitLimitMs: this.#waitMs,
           }),
         );
       }
       return;
     }
-    const levels = opts.priorityLevels ??
-      [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS];
-    const total = opts.maxRequestsInflight + opts.maxMutatingRequestsInflight;
+    this.#configure(
+      opts.flowSchemas ?? [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS],
+      opts.priorityLevels ?? [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS],
+    );
+  }
+
+  /**
+   * Follows the FlowSchema and PriorityLevelConfiguration objects of the API, so that their
+   * edits (a schema of one's own, other shares) take effect as upstream's configuration
+   * controller makes them.
+   */
+  async start(registry: Registry): Promise<void> {
+    if (!this.#opts.priorityAndFairness) return;
+    const objects = {
+      flowschemas: new Map<string, KubeObject>(),
+      prioritylevelconfigurations: new Map<string, KubeObject>(),
+    };
+    let started = false;
+    let pending = false;
+    const rebuild = () => {
+      if (!started || pending) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        this.#configure(
+          [...objects.flowschemas.values()],
+          [...objects.prioritylevelconfigurations.values()],
+        );
+      });
+    };
+    for (const plural of ["flowschemas", "prioritylevelconfigurations"] as const) {
+      this.#stops.push(
+        await registry.store(GROUP, plural).watch("", { filter: () => true }, (type, item) => {
+          if (!item || type === "BOOKMARK") return true;
+          const name = item.obj.metadata.name!;
+          if (type === "DELETED") objects[plural].delete(name);
+          else objects[plural].set(name, item.obj);
+          rebuild();
+          return true;
+        }),
+      );
+    }
+    started = true;
+    rebuild();
+  }
+
+  stop(): void {
+    for (const s of this.#stops.splice(0)) s();
+  }
+
+  /** Compiles schemas (leaving out those whose level is missing) and sizes the levels. */
+  #configure(schemas: readonly KubeObject[], levels: readonly KubeObject[]): void {
+    const total = this.#opts.maxRequestsInflight + this.#opts.maxMutatingRequestsInflight;
     const limited = levels.map((l) => ({ name: l.metadata.name!, spec: (l.spec ?? {}) as Json }))
       .map(({ name, spec }) => ({ name, type: spec.type, limited: (spec.limited ?? {}) as Json }));
     const shares = limited.filter((l) => l.type === "Limited")
       .reduce((sum, l) => sum + Number(l.limited.nominalConcurrencyShares ?? 30), 0);
+    const names = new Set<string>();
     for (const l of limited) {
       const response = (l.limited.limitResponse ?? {}) as Json;
       const queuing = (response.queuing ?? {}) as Json;
@@ -105,21 +155,32 @@ export class FlowControl {
       const seats = l.type !== "Limited" || total === 0
         ? Infinity
         : Math.max(1, Math.ceil(total * Number(l.limited.nominalConcurrencyShares ?? 30) / shares));
-      this.#levels.set(
-        l.name,
-        new PriorityLevel({
-          name: l.name,
-          seats,
-          queueLengthLimit: perFlow,
-          maxQueued: queues * perFlow,
-          waitLimitMs: wait,
-        }),
-      );
+      const opts = {
+        name: l.name,
+        seats,
+        queueLengthLimit: perFlow,
+        maxQueued: queues * perFlow,
+        waitLimitMs: this.#waitMs,
+      };
+      const existing = this.#levels.get(l.name);
+      if (existing) existing.reconfigure(opts);
+      else this.#levels.set(l.name, new PriorityLevel(opts));
+      names.add(l.name);
     }
-  }
-
-  /** UIDs of the configuration objects, by `flowschemas/<name>` and `prioritylevelconfigurations/<name>`. */
-  useUids(uids: Map<string, string>): void {
+    // A removed level's requests in flight still release into the object they hold.
+    for (const name of [...this.#levels.keys()]) if (!names.has(name)) this.#levels.delete(name);
+    this.#schemas = compileSchemas(schemas).filter((s) => names.has(s.level));
+    const uids = new Map<string, string>();
+    for (
+      const [plural, list] of [["flowschemas", schemas], [
+        "prioritylevelconfigurations",
+        levels,
+      ]] as const
+    ) {
+      for (const o of list) {
+        if (o.metadata.uid) uids.set(`${plural}/${o.metadata.name}`, o.metadata.uid);
+      }
+    }
     this.#uids = uids;
   }
 
@@ -168,16 +229,4 @@ export class FlowControl {
     } catch { /* immutable headers (an upgrade answer): leave them */ }
     return response;
   }
-}
-
-/** The UIDs of the FlowSchemas and PriorityLevelConfigurations, for the response headers. */
-export async function flowControlUids(registry: Registry): Promise<Map<string, string>> {
-  const uids = new Map<string, string>();
-  for (const plural of ["flowschemas", "prioritylevelconfigurations"]) {
-    for (const item of (await registry.store(GROUP, plural).list("")).items) {
-      const { name, uid } = item.obj.metadata;
-      if (name && uid) uids.set(`${plural}/${name}`, uid);
-    }
-  }
-  return uids;
 }

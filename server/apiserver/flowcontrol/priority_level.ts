@@ -33,14 +33,24 @@ export class Rejected extends Error {
 }
 
 export class PriorityLevel {
-  readonly opts: PriorityLevelOptions;
+  #opts: PriorityLevelOptions;
   #running = 0;
   #queued = 0;
   /** Waiting requests by flow; Map order is the round-robin order. */
   readonly #queues = new Map<string, Waiter[]>();
 
   constructor(opts: PriorityLevelOptions) {
-    this.opts = opts;
+    this.#opts = opts;
+  }
+
+  get opts(): PriorityLevelOptions {
+    return this.#opts;
+  }
+
+  /** New limits (the configuration object changed); more seats admit waiting requests now. */
+  reconfigure(opts: PriorityLevelOptions): void {
+    this.#opts = opts;
+    this.#dispatch();
   }
 
   get running(): number {
@@ -53,13 +63,13 @@ export class PriorityLevel {
 
   /** Resolves once a seat is taken (call `release()` after); rejects with {@link Rejected}. */
   acquire(flow: string, signal?: AbortSignal): Promise<void> {
-    if (this.#running < this.opts.seats && this.#queued === 0) {
+    if (this.#running < this.#opts.seats && this.#queued === 0) {
       this.#running++;
       return Promise.resolve();
     }
     const queue = this.#queues.get(flow) ?? [];
-    if (queue.length >= this.opts.queueLengthLimit || this.#queued >= this.opts.maxQueued) {
-      return Promise.reject(new Rejected(this.opts.name, "queue full"));
+    if (queue.length >= this.#opts.queueLengthLimit || this.#queued >= this.#opts.maxQueued) {
+      return Promise.reject(new Rejected(this.#opts.name, "queue full"));
     }
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
@@ -79,13 +89,13 @@ export class PriorityLevel {
           signal?.removeEventListener("abort", onAbort);
           resolve();
         },
-        reject: () => reject(new Rejected(this.opts.name, "waited too long")),
+        reject: () => reject(new Rejected(this.#opts.name, "waited too long")),
       };
       const timer = setTimeout(() => {
         if (leave()) waiter.reject();
-      }, this.opts.waitLimitMs);
+      }, this.#opts.waitLimitMs);
       const onAbort = () => {
-        if (leave()) reject(new Rejected(this.opts.name, "client went away"));
+        if (leave()) reject(new Rejected(this.#opts.name, "client went away"));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(waiter);
@@ -97,7 +107,11 @@ export class PriorityLevel {
   /** Frees a seat and hands it to the next flow's oldest waiting request. */
   release(): void {
     this.#running--;
-    while (this.#running < this.opts.seats && this.#queued > 0) {
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    while (this.#running < this.#opts.seats && this.#queued > 0) {
       const [flow, queue] = this.#queues.entries().next().value!;
       const waiter = queue.shift()!;
       this.#queues.delete(flow);
