@@ -160,6 +160,27 @@ Deno.test({
         },
       );
 
+      await t.step("JSON patch: unknown and repeated op fields, then unknown fields", async () => {
+        const body = `[
+          {"op": "add", "path": "/spec/unknown1", "value": "v", "foo": "bar"},
+          {"op": "add", "path": "/spec/unknown2", "path": "/spec/unknown3", "value": "v"},
+          {"op": "replace", "path": "/spec/paused", "value": true}
+        ]`;
+        const clean = JSON.parse(deploymentJson("json-patched"));
+        delete clean.spec.unknownField;
+        await server.requestOk("POST", base, clean);
+        const strict = await server.request(
+          "PATCH",
+          `${base}/json-patched?fieldValidation=Strict`,
+          { body, contentType: "application/json-patch+json" },
+        );
+        assert.equal(strict.status, 400, strict.body);
+        assert.equal(
+          JSON.parse(strict.body).message,
+          'strict decoding error: json patch unknown field "[0].foo", json patch duplicate field "[1].path", unknown field "spec.unknown1", unknown field "spec.unknown3"',
+        );
+      });
+
       await t.step("Strict apply patch with a repeated key", async () => {
         const r = await server.request(
           "PATCH",

@@ -370,13 +370,15 @@ function rawBody(body: Uint8Array, contentType: string | null): RawBody | undefi
   return { text: new TextDecoder().decode(body), yaml };
 }
 
-/** A merge or strategic merge patch's text, whose repeated keys fieldValidation reports. */
+/** A patch's text: its repeated keys (a JSON patch's unknown op fields too) are reported. */
 function patchBody(body: Uint8Array, contentType: string | null): RawBody | undefined {
   const type = mediaType(contentType);
+  const text = () => new TextDecoder().decode(body);
+  if (type === "application/json-patch+json") return { text: text(), yaml: false, jsonPatch: true };
   if (
     type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json"
   ) {
     return;
   }
-  return { text: new TextDecoder().decode(body), yaml: false, patch: true };
+  return { text: text(), yaml: false, patch: true };
 }

@@ -163,6 +163,11 @@ export interface RawBody {
    * fields of the patched object in key order, as upstream's patch handler does.
    */
   patch?: boolean;
+  /**
+   * A JSON patch: its operations' unknown and repeated fields (`json patch unknown field
+   * "[0].foo"`) come first, then the patched object's unknown fields in key order.
+   */
+  jsonPatch?: boolean;
 }
 
 /**
@@ -194,6 +199,10 @@ export function checkFieldValidation(
       ? unknownFieldsBySchema(obj, schema)
       : unknownFields(obj, gvk.group, gvk.version, gvk.kind)).map((p) => p.replace(/^\./, ""));
   if (raw?.yaml) return yamlResult(m, paths, yamlDuplicateFields(raw.text));
+  if (raw?.jsonPatch) {
+    const unknown = [...paths].sort(byPathSegments).map(unknownFieldMessage);
+    return result(m, [...jsonPatchMessages(raw.text), ...unknown]);
+  }
   if (raw?.patch) {
     const dups = jsonDuplicateFields(raw.text).map((d) => `duplicate field "${d.path}"`);
     return result(m, [...dups, ...[...paths].sort(byPathSegments).map(unknownFieldMessage)]);
@@ -243,4 +252,32 @@ function byPathSegments(a: string, b: string): number {
     if (sa[i] !== sb[i]) return sa[i] < sb[i] ? -1 : 1;
   }
   return sa.length - sb.length;
+}
+
+const PATCH_OP_FIELDS = new Set(["op", "path", "value", "from"]);
+
+/** A JSON patch's operations with fields other than op/path/value/from, or repeated ones. */
+function jsonPatchMessages(text: string): string[] {
+  let ops: unknown;
+  try {
+    ops = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(ops)) return [];
+  const found: { at: number; text: string }[] = [];
+  ops.forEach((op, i) => {
+    if (!isObject(op)) return;
+    for (const k of Object.keys(op)) {
+      if (!PATCH_OP_FIELDS.has(k)) {
+        found.push({ at: i, text: `json patch unknown field "[${i}].${k}"` });
+      }
+    }
+  });
+  // Only the operations' own fields: repeats inside a value are not reported, as upstream.
+  for (const d of jsonDuplicateFields(text)) {
+    const m = /^\[(\d+)\]\.[^.[]+$/.exec(d.path);
+    if (m) found.push({ at: Number(m[1]), text: `json patch duplicate field "${d.path}"` });
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.text);
 }
