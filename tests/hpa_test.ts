@@ -80,7 +80,7 @@ class MetricsApi {
         items: [{
           metadata: { name: "sim-node-0" },
           timestamp: new Date().toISOString(),
-          window: "10s",
+          window: "1s",
           usage: { cpu: "321m", memory: "1Gi" },
         }],
       }];
@@ -99,7 +99,7 @@ class MetricsApi {
       ).map((p: Pod) => ({
         metadata: { name: p.metadata.name, namespace: ns },
         timestamp: new Date().toISOString(),
-        window: "10s",
+        window: "1s",
         containers: [{ name: "c", usage: { cpu: `${cpu}m`, memory: "20Mi" } }],
       }));
     return [200, {

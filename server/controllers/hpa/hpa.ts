@@ -35,6 +35,7 @@ import {
   withDefaults,
 } from "./behavior.ts";
 import { metricsProposal, type ProposalDeps } from "./proposal.ts";
+import { CPU_INITIALIZATION_PERIOD_MS, INITIAL_READINESS_DELAY_MS } from "./replicas.ts";
 import type { Hpa, HpaStatus, Scale } from "./types.ts";
 
 /** `autoscaling/v2` HorizontalPodAutoscalers. */
@@ -54,6 +55,10 @@ export interface HpaControllerConfig extends ControllerConfig {
   tolerance?: number;
   /** `--horizontal-pod-autoscaler-downscale-stabilization` (default 300 s). */
   downscaleStabilizationMs?: number;
+  /** `--horizontal-pod-autoscaler-cpu-initialization-period` (default 5 min). */
+  cpuInitializationPeriodMs?: number;
+  /** `--horizontal-pod-autoscaler-initial-readiness-delay` (default 30 s). */
+  initialReadinessDelayMs?: number;
 }
 
 /** What the controller remembers of an HPA between syncs. */
@@ -106,6 +111,19 @@ export class HpaController extends Controller {
       client: this.client,
       pods,
       tolerance,
+      cpuInitializationPeriodMs: nonNegative(
+        this.name,
+        "cpuInitializationPeriodMs",
+        config.cpuInitializationPeriodMs,
+        CPU_INITIALIZATION_PERIOD_MS,
+      ),
+      initialReadinessDelayMs: nonNegative(
+        this.name,
+        "initialReadinessDelayMs",
+        config.initialReadinessDelayMs,
+        INITIAL_READINESS_DELAY_MS,
+      ),
+      now: () => this.clock.now(),
       event: (hpa, type, reason, message) => this.#event(hpa, type, reason, message),
     };
   }

@@ -7,11 +7,15 @@
  */
 import type { KubeClient, Pod } from "../../../kube/client/mod.ts";
 import { Quantity } from "../../../kube/quantity.ts";
-import type { PodSample } from "./replicas.ts";
+import { parseGoDuration } from "../../apiserver/resources/batch/go_duration.ts";
+import { timeOf } from "../common/util.ts";
+import type { PodSample, UsageSample } from "./replicas.ts";
 
 interface PodMetricsList {
   items?: {
     metadata: { name?: string };
+    timestamp?: string;
+    window?: string;
     containers?: { name: string; usage?: Record<string, string> }[];
   }[];
 }
@@ -36,16 +40,27 @@ export interface UsageQuery {
   signal?: AbortSignal;
 }
 
+function windowMs(text: string | undefined): number {
+  try {
+    return text ? parseGoDuration(text) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Usage of the resource per pod (milli-units) for the pods the selector matches; a pod with a
- * container lacking the resource (or without the named container) is left out, as upstream.
+ * Samples of the resource per pod for the pods the selector matches; a pod with a container
+ * lacking the resource (or without the named container) is left out, as upstream.
  */
-export async function podUsage(client: KubeClient, q: UsageQuery): Promise<Map<string, number>> {
+export async function podUsage(
+  client: KubeClient,
+  q: UsageQuery,
+): Promise<Map<string, UsageSample>> {
   const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(q.namespace)}/pods` +
     `?labelSelector=${encodeURIComponent(q.selector)}`;
   const list = await client.request<PodMetricsList>("GET", path, undefined, { signal: q.signal });
   const resource = q.resource;
-  const out = new Map<string, number>();
+  const out = new Map<string, UsageSample>();
   for (const item of list.items ?? []) {
     const containers = (item.containers ?? []).filter((c) =>
       q.container === undefined || c.name === q.container
@@ -57,7 +72,12 @@ export async function podUsage(client: KubeClient, q: UsageQuery): Promise<Map<s
       if (v === undefined) complete = false;
       else sum += v;
     }
-    if (complete && item.metadata.name) out.set(item.metadata.name, sum);
+    if (!complete || !item.metadata.name) continue;
+    out.set(item.metadata.name, {
+      milli: sum,
+      timestamp: timeOf(item.timestamp) ?? 0,
+      windowMs: windowMs(item.window),
+    });
   }
   if (out.size === 0) throw new Error("no metrics returned from resource metrics API");
   return out;
@@ -66,7 +86,7 @@ export async function podUsage(client: KubeClient, q: UsageQuery): Promise<Map<s
 /** How the replica calculation sees `pod` for `resource` (of one container, if named). */
 export function podSample(pod: Pod, resource: string, container?: string): PodSample {
   const status = pod.status ?? {};
-  const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const ready = status.conditions?.find((c) => c.type === "Ready");
   let requestMilli: number | undefined = 0;
   let missingRequestIn: string | undefined;
   const containers = (pod.spec?.containers ?? []).filter((c) =>
@@ -83,7 +103,9 @@ export function podSample(pod: Pod, resource: string, container?: string): PodSa
   return {
     name: pod.metadata.name ?? "",
     ignored: Boolean(pod.metadata.deletionTimestamp) || status.phase === "Failed",
-    unready: status.phase === "Pending" || (resource === "cpu" && !ready),
+    pending: status.phase === "Pending",
+    ready: ready ? { status: ready.status, since: timeOf(ready.lastTransitionTime) ?? 0 } : null,
+    startTime: timeOf(status.startTime),
     requestMilli,
     missingRequestIn,
   };

@@ -13,7 +13,8 @@ function pod(extra: Partial<Pod["status"]> = {}): Pod {
     },
     status: {
       phase: "Running",
-      conditions: [{ type: "Ready", status: "True" }],
+      startTime: "2026-01-01T12:00:00Z",
+      conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T12:00:10Z" }],
       ...extra,
     },
   } as Pod;
@@ -23,7 +24,9 @@ Deno.test("podSample() sums requests and names the container that lacks one", ()
   assert.deepEqual(podSample(pod(), "memory"), {
     name: "p",
     ignored: false,
-    unready: false,
+    pending: false,
+    ready: { status: "True", since: Date.parse("2026-01-01T12:00:10Z") },
+    startTime: Date.parse("2026-01-01T12:00:00Z"),
     requestMilli: 80 * 1024 * 1024 * 1000,
     missingRequestIn: undefined,
   });
@@ -35,10 +38,8 @@ Deno.test("podSample() sums requests and names the container that lacks one", ()
   assert.equal(podSample(pod(), "cpu", "nope").missingRequestIn, "nope");
 });
 
-Deno.test("podSample() counts Pending and (for cpu) unready pods as unready", () => {
-  const notReady = pod({ conditions: [{ type: "Ready", status: "False" }] });
-  assert.equal(podSample(notReady, "cpu", "app").unready, true);
-  assert.equal(podSample(notReady, "memory").unready, false);
-  assert.equal(podSample(pod({ phase: "Pending" }), "memory").unready, true);
+Deno.test("podSample() reads the phase and the Ready condition", () => {
+  assert.equal(podSample(pod({ conditions: [] }), "cpu").ready, null);
+  assert.equal(podSample(pod({ phase: "Pending" }), "memory").pending, true);
   assert.equal(podSample(pod({ phase: "Failed" }), "memory").ignored, true);
 });

@@ -1,8 +1,8 @@
 /**
  * The HPA settings of `--kube-controller-manager-arg` (`name=value`, upstream's flags):
- * `horizontal-pod-autoscaler-sync-period`, `horizontal-pod-autoscaler-tolerance` and
- * `horizontal-pod-autoscaler-downscale-stabilization`. Other names are left to the parts of
- * the controller manager that read them.
+ * `horizontal-pod-autoscaler-sync-period`, `-tolerance`, `-downscale-stabilization`,
+ * `-cpu-initialization-period` and `-initial-readiness-delay`. Other names are left to the parts
+ * of the controller manager that read them.
  *
  * @module
  */
@@ -13,6 +13,8 @@ export interface HpaSettings {
   syncPeriodMs?: number;
   tolerance?: number;
   downscaleStabilizationMs?: number;
+  cpuInitializationPeriodMs?: number;
+  initialReadinessDelayMs?: number;
 }
 
 const PREFIX = "horizontal-pod-autoscaler-";
@@ -47,6 +49,12 @@ export function hpaSettings(args: readonly string[]): HpaSettings {
         break;
       case "downscale-stabilization":
         out.downscaleStabilizationMs = duration(key, value);
+        break;
+      case "cpu-initialization-period":
+        out.cpuInitializationPeriodMs = duration(key, value);
+        break;
+      case "initial-readiness-delay":
+        out.initialReadinessDelayMs = duration(key, value);
         break;
       case "tolerance": {
         const n = Number(value);

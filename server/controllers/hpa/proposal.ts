@@ -18,7 +18,7 @@ import { parseSelector, type Selector } from "../../../kube/labels.ts";
 import { Quantity } from "../../../kube/quantity.ts";
 import { errText } from "../common/status.ts";
 import { podSample, podUsage } from "./metrics.ts";
-import { resourceReplicas, type ResourceTarget } from "./replicas.ts";
+import { resourceReplicas, type ResourceTarget, type UsageSample } from "./replicas.ts";
 import type { Hpa, MetricSpec, MetricTarget, Scale } from "./types.ts";
 
 /** What the proposal reads through and reports to. */
@@ -26,6 +26,9 @@ export interface ProposalDeps {
   client: KubeClient;
   pods: SharedInformer<Pod>;
   tolerance: number;
+  cpuInitializationPeriodMs?: number;
+  initialReadinessDelayMs?: number;
+  now(): number;
   event(hpa: Hpa, type: "Normal" | "Warning", reason: string, message: string): void;
 }
 
@@ -112,7 +115,7 @@ export async function metricsProposal(
       const target = targetOf(m.name, m.target);
       const pods = deps.pods.store.byIndex(BY_NAMESPACE, hpa.metadata.namespace!)
         .filter((p) => selector.matches(p.metadata.labels));
-      let usage: Map<string, number>;
+      let usage: Map<string, UsageSample>;
       try {
         usage = await podUsage(deps.client, {
           namespace: hpa.metadata.namespace!,
@@ -131,6 +134,9 @@ export async function metricsProposal(
         usage,
         target,
         tolerance: deps.tolerance,
+        now: deps.now(),
+        cpuInitializationPeriodMs: deps.cpuInitializationPeriodMs,
+        initialReadinessDelayMs: deps.initialReadinessDelayMs,
       });
       const value: Record<string, unknown> = {
         averageValue: Quantity.fromMilli(proposal.averageMilli).toString(),

@@ -2,10 +2,11 @@
  * The replica count one resource metric asks for (upstream's `ReplicaCalculator` for
  * `Resource` metrics), as a pure function of the pods, their requests and their usage:
  *
- * - Pods being deleted or Failed are left out; Pending pods count as unready; for `cpu`, so do
- *   pods whose Ready condition is not True. (Upstream also treats a pod as unready during its
- *   first `cpu-initialization-period` while the sample predates its readiness; here readiness
- *   alone decides.)
+ * - Pods being deleted or Failed are left out; Pending pods count as unready. For `cpu`, a pod
+ *   counts as unready without a Ready condition or start time; during its first
+ *   `cpuInitializationPeriodMs` (5 min) when not Ready or when the sample's window began before
+ *   it became Ready; later only when it is not Ready and has never been (its Ready condition
+ *   last changed within `initialReadinessDelayMs`, 30 s, of its start).
  * - `Utilization`: total usage of the ready pods with metrics over their total requests, as a
  *   percentage, against the target; `AverageValue`: their average usage against the target.
  * - Within `tolerance` of the target nothing changes; otherwise `ceil(ratio × pods)`.
@@ -16,13 +17,15 @@
  * @module
  */
 
-/** A pod as the calculation sees it. */
+/** A pod as the calculation sees it (times in ms since the epoch). */
 export interface PodSample {
   name: string;
   /** Deleted or Failed: left out entirely. */
   ignored: boolean;
-  /** Pending, or (for cpu) not Ready. */
-  unready: boolean;
+  pending: boolean;
+  /** The Ready condition's status and last transition, or null without one. */
+  ready: { status: string; since: number } | null;
+  startTime?: number;
   /** Sum of the containers' requests of the resource (milli-units); undefined when one lacks it. */
   requestMilli?: number;
   /** The container that lacks a request, for the error. */
@@ -33,6 +36,35 @@ export interface PodSample {
 export type ResourceTarget =
   | { type: "Utilization"; averageUtilization: number }
   | { type: "AverageValue"; averageValueMilli: number };
+
+/** One pod's sample from the metrics API. */
+export interface UsageSample {
+  /** Usage in milli-units. */
+  milli: number;
+  /** When the sample was taken, and over how long a window. */
+  timestamp: number;
+  windowMs: number;
+}
+
+/** Upstream's `--horizontal-pod-autoscaler-cpu-initialization-period` default. */
+export const CPU_INITIALIZATION_PERIOD_MS = 5 * 60_000;
+/** Upstream's `--horizontal-pod-autoscaler-initial-readiness-delay` default. */
+export const INITIAL_READINESS_DELAY_MS = 30_000;
+
+/** Whether a CPU sample of `pod` is too early to trust (upstream's `groupPods`). */
+function cpuUnready(
+  pod: PodSample,
+  sample: UsageSample,
+  now: number,
+  initializationMs: number,
+  readinessDelayMs: number,
+): boolean {
+  if (!pod.ready || pod.startTime === undefined) return true;
+  if (pod.startTime + initializationMs > now) {
+    return pod.ready.status === "False" || sample.timestamp < pod.ready.since + sample.windowMs;
+  }
+  return pod.ready.status === "False" && pod.startTime + readinessDelayMs > pod.ready.since;
+}
 
 /** The proposal of one resource metric. */
 export interface ResourceProposal {
@@ -48,12 +80,17 @@ export function resourceReplicas(input: {
   resource: string;
   currentReplicas: number;
   pods: PodSample[];
-  /** Usage by pod name (milli-units), from the metrics API. */
-  usage: ReadonlyMap<string, number>;
+  /** Samples by pod name, from the metrics API. */
+  usage: ReadonlyMap<string, UsageSample>;
   target: ResourceTarget;
   tolerance: number;
+  now: number;
+  cpuInitializationPeriodMs?: number;
+  initialReadinessDelayMs?: number;
 }): ResourceProposal {
-  const { resource, currentReplicas, pods, target, tolerance } = input;
+  const { resource, currentReplicas, pods, target, tolerance, now } = input;
+  const initializationMs = input.cpuInitializationPeriodMs ?? CPU_INITIALIZATION_PERIOD_MS;
+  const readinessDelayMs = input.initialReadinessDelayMs ?? INITIAL_READINESS_DELAY_MS;
   if (pods.length === 0) {
     throw new Error("no pods returned by selector while calculating replica count");
   }
@@ -62,16 +99,22 @@ export function resourceReplicas(input: {
   const missing: PodSample[] = [];
   for (const pod of pods) {
     if (pod.ignored) continue;
-    const used = input.usage.get(pod.name);
-    if (used === undefined) {
-      missing.push(pod);
-      continue;
-    }
-    if (pod.unready) {
+    if (pod.pending) {
       unready.push(pod);
       continue;
     }
-    metrics.set(pod.name, used);
+    const sample = input.usage.get(pod.name);
+    if (sample === undefined) {
+      missing.push(pod);
+      continue;
+    }
+    if (
+      resource === "cpu" && cpuUnready(pod, sample, now, initializationMs, readinessDelayMs)
+    ) {
+      unready.push(pod);
+      continue;
+    }
+    metrics.set(pod.name, sample.milli);
   }
   if (metrics.size === 0) {
     throw new Error("did not receive metrics for targeted pods (pods might be unready)");
