@@ -185,6 +185,9 @@ Deno.test({
         });
 
         await t.step("a list in v2 converts every item", async () => {
+          const table = await k.ok(["get", `widgets.v2.${GROUP}`]);
+          assert.match(table, /^NAME\s+AGE\n/);
+          assert.match(table, /\nfrom-v1\s/);
           const list = JSON.parse(await k.ok(["get", `widgets.v2.${GROUP}`, "-o", "json"]));
           const got = Object.fromEntries(
             (list.items as Obj[]).map((i) => [i.metadata.name, [i.apiVersion, i.spec?.hostname]]),
