@@ -232,6 +232,24 @@ Deno.test({
           );
           const gone = await k.run(["get", `widgets.v1.${GROUP}`, "broken"]);
           assert.notEqual(gone.code, 0, "nothing was stored");
+
+          // Stored as v1 without conversion, it cannot be read as v2, nor watched.
+          await k.ok(["create", "-f", "-"], { stdin: widget("v1", "broken", "host", "x") });
+          const read = await k.run(["get", `widgets.v2.${GROUP}`, "broken"]);
+          assert.notEqual(read.code, 0);
+          assert.match(
+            read.stderr,
+            new RegExp(`conversion webhook for ${GROUP}/v1, Kind=Widget returned invalid response`),
+          );
+          const watched = await server.request(
+            "GET",
+            `/apis/${GROUP}/v2/namespaces/${k.namespace}/widgets?watch=true&fieldSelector=metadata.name%3Dbroken&timeoutSeconds=5`,
+          );
+          const events = watched.body.trim().split("\n").map((l) => JSON.parse(l));
+          assert.equal(events.at(-1).type, "ERROR", watched.body);
+          assert.equal(events.at(-1).object.code, 500);
+          assert.match(events.at(-1).object.message, /cannot convert broken/);
+          await k.ok(["delete", `widgets.v1.${GROUP}`, "broken"]);
         });
       });
 

@@ -10,8 +10,14 @@
 import type { KubeObject } from "../../kube/meta.ts";
 import { cachedObject } from "./cacher.ts";
 import { apiVersionOf, type AsyncConverter, type ResourceDef } from "./resource.ts";
-import { type ListOptions, type ListResult, Store, type StoreDeps } from "./store.ts";
-import type { CachedObject, ObjectFilter, WatchSink } from "./watch_cache.ts";
+import {
+  type ListOptions,
+  type ListResult,
+  Store,
+  type StoreDeps,
+  type WatchOptions,
+} from "./store.ts";
+import type { CachedObject, WatchSink } from "./watch_cache.ts";
 
 export class ConvertingStore extends Store {
   #converter: AsyncConverter;
@@ -67,11 +73,12 @@ export class ConvertingStore extends Store {
 
   /**
    * Watch events converted in order: each waits for the one before it, so a slow conversion
-   * delays the events after it and never reorders them. A failed conversion ends the watch.
+   * delays the events after it and never reorders them. A failed conversion ends the watch
+   * (`opts.onError`).
    */
   override async watch(
     namespace: string,
-    opts: { resourceVersion?: string; sendInitialEvents?: boolean; filter: ObjectFilter },
+    opts: WatchOptions,
     sink: WatchSink,
   ): Promise<() => void> {
     let chain = Promise.resolve();
@@ -89,8 +96,8 @@ export class ConvertingStore extends Store {
         const own = object ? (await this.#own([object]))[0] : null;
         if (!stopped && !sink(type, own, rv)) end();
       }).catch((err) => {
-        console.warn(`Cannot convert a watch event of ${this.def.plural}: ${err}`);
         end();
+        opts.onError?.(err);
       });
       return true;
     };

@@ -51,6 +51,14 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+export interface WatchOptions {
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  filter: ObjectFilter;
+  /** Called when an event cannot be delivered (a conversion failed); the watch then ends. */
+  onError?: (err: unknown) => void;
+}
+
 export interface WriteOptions {
   subresource?: "status" | "";
   fieldManager: string;
@@ -229,7 +237,7 @@ export class Store {
    */
   async watch(
     namespace: string,
-    opts: { resourceVersion?: string; sendInitialEvents?: boolean; filter: ObjectFilter },
+    opts: WatchOptions,
     sink: WatchSink,
   ): Promise<() => void> {
     const cache = await this.#deps.cacher.cache(this.root);

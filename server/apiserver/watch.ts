@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { badRequest, gone } from "../../kube/errors.ts";
+import { badRequest, gone, internalError, StatusError } from "../../kube/errors.ts";
 import type { RequestContext } from "./context.ts";
 import { objectFilter } from "./list_options.ts";
 import { negotiate } from "./negotiate.ts";
@@ -118,6 +118,11 @@ export async function serveWatch(
       resourceVersion: q.get("resourceVersion") ?? undefined,
       sendInitialEvents: sendInitial,
       filter,
+      onError: (err) => {
+        const status = err instanceof StatusError ? err : internalError(String(err));
+        push(JSON.stringify({ type: "ERROR", object: status.toStatus() }) + "\n");
+        close();
+      },
     }, (type, item, rv) => {
       if (type === "BOOKMARK") return bookmarks ? push(encode(type, null, rv)) : true;
       return push(encode(type, item, rv));
