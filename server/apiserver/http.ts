@@ -127,7 +127,13 @@ async function serve(
     await drain(req);
     if (req.httpVersionMajor === 1) out["connection"] = "close";
   }
+  // A chunked response (a watch) may wait long for its first chunk; its headers go out at once,
+  // as upstream's watch handler flushes them: kubectl 1.27's `rollout status` handles no event,
+  // not even the list's before it, until its watch answers. HTTP/2 frames the body itself.
+  const streaming = out["transfer-encoding"] === "chunked";
+  if (req.httpVersionMajor >= 2) delete out["transfer-encoding"];
   res.writeHead(response.status, out);
+  if (streaming) (res as unknown as { flushHeaders?: () => void }).flushHeaders?.();
   if (!response.body || method === "HEAD") {
     res.end();
     return;

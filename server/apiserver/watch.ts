@@ -145,6 +145,7 @@ export async function serveWatch(
     headers: {
       "content-type": "application/json",
       "cache-control": "no-cache, private",
+      "transfer-encoding": "chunked",
     },
   });
 }
