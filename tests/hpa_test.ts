@@ -356,13 +356,21 @@ Deno.test({
         assert.equal(raw.items[0].containers[0].usage.cpu, "30m");
         assert.ok(metrics.users.has("system:admin"), [...metrics.users].join(","));
 
-        const top = await k.ok(["top", "pods"]);
+        // kubectl keeps discovery on disk by host and port: a fresh cache per server.
+        const cache = `--cache-dir=${c.server.dataDir}/kubectl-cache`;
+        const top = await k.ok(["top", "pods", cache]);
         const pod = raw.items[0].metadata.name;
         assert.match(top, new RegExp(`^${pod}\\s+30m\\s+20Mi\\s*$`, "m"));
-        const topNodes = await k.ok(["top", "nodes"]);
+        const topNodes = await k.ok(["top", "nodes", cache]);
         assert.match(topNodes, /sim-node-0\s+321m/);
 
-        const resources = await k.ok(["api-resources", "--api-group=metrics.k8s.io", "-o", "name"]);
+        const resources = await k.ok([
+          "api-resources",
+          "--api-group=metrics.k8s.io",
+          "-o",
+          "name",
+          cache,
+        ]);
         assert.deepEqual(resources.trim().split("\n").sort(), [
           "nodes.metrics.k8s.io",
           "pods.metrics.k8s.io",

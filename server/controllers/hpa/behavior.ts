@@ -9,10 +9,9 @@
  *   were at the start of its period; `selectPolicy` picks the largest (`Max`) or smallest
  *   (`Min`) change, or none (`Disabled`). Then `minReplicas` and `maxReplicas` bound it.
  *
- * An HPA without `behavior` gets the v2 defaults: scale-up at once by 100% or 4 pods per 15 s,
- * scale-down by up to 100% per 15 s after a 300 s window (the controller's
- * `downscaleStabilizationMs`). Upstream's legacy path for such an HPA instead caps a scale-up at
- * `max(2 × current, 4)`; the difference shows only when scaling up by more than that at once.
+ * An HPA without `behavior` takes upstream's older path ({@link normalizeWithoutBehavior}): the
+ * scale-down window of the controller's `downscaleStabilizationMs` (300 s), and a scale-up to at
+ * most `max(2 × current, 4)` per sync.
  *
  * @module
  */
@@ -215,4 +214,57 @@ export function normalize(input: {
     if (stable < limit) [replicas, limited] = [limit, why];
   }
   return { replicas, stabilized, limited };
+}
+
+/**
+ * Stabilization and limits for an HPA without `behavior` (upstream's `normalizeDesiredReplicas`):
+ * no lower than the highest recommendation of the scale-down window, no higher than
+ * `max(2 × current, 4)`, within `minReplicas` and `maxReplicas`. Appends the recommendation.
+ */
+export function normalizeWithoutBehavior(input: {
+  desired: number;
+  current: number;
+  minReplicas: number;
+  maxReplicas: number;
+  downWindowMs: number;
+  recommendations: Recommendation[];
+  now: number;
+}): Normalized {
+  const { desired, current, now } = input;
+  const since = now - input.downWindowMs;
+  const kept = input.recommendations.filter((r) => r.at >= since);
+  const stable = Math.max(desired, ...kept.map((r) => r.replicas));
+  input.recommendations.splice(0, input.recommendations.length, ...kept, {
+    at: now,
+    replicas: desired,
+  });
+  const stabilized = stable !== desired
+    ? {
+      reason: "ScaleDownStabilized",
+      message:
+        "recent recommendations were higher than current one, applying the highest recent recommendation",
+    }
+    : { reason: "ReadyForNewScale", message: "recommended size matches current size" };
+  const upLimit = Math.max(2 * current, 4);
+  const [maximum, tooMany] = input.maxReplicas > upLimit
+    ? [upLimit, {
+      reason: "ScaleUpLimit",
+      message: "the desired replica count is increasing faster than the maximum scale rate",
+    }]
+    : [input.maxReplicas, {
+      reason: "TooManyReplicas",
+      message: "the desired replica count is more than the maximum replica count",
+    }];
+  if (stable < input.minReplicas) {
+    return {
+      replicas: input.minReplicas,
+      stabilized,
+      limited: {
+        reason: "TooFewReplicas",
+        message: "the desired replica count is less than the minimum replica count",
+      },
+    };
+  }
+  if (stable > maximum) return { replicas: maximum, stabilized, limited: tooMany };
+  return { replicas: stable, stabilized, limited: null };
 }

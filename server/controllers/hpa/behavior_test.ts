@@ -3,6 +3,7 @@ import {
   DEFAULT_SCALE_UP,
   defaultScaleDown,
   normalize,
+  normalizeWithoutBehavior,
   type Recommendation,
   type ScaleEvent,
   withDefaults,
@@ -100,4 +101,33 @@ Deno.test("normalize() takes Percent scale-down policies rounding down", () => {
     now: NOW,
   });
   assert.deepEqual([r.replicas, r.limited?.reason], [7, "ScaleDownLimit"]);
+});
+
+Deno.test("normalizeWithoutBehavior() doubles at most, holds scale-downs for the window", () => {
+  const base = { minReplicas: 1, maxReplicas: 20, downWindowMs: 300_000, now: NOW };
+  const up = normalizeWithoutBehavior({ ...base, desired: 15, current: 3, recommendations: [] });
+  assert.deepEqual([up.replicas, up.limited?.reason], [6, "ScaleUpLimit"]);
+  const small = normalizeWithoutBehavior({ ...base, desired: 9, current: 1, recommendations: [] });
+  assert.equal(small.replicas, 4);
+  const recommendations = [{ at: NOW - 100_000, replicas: 6 }, { at: NOW - 400_000, replicas: 9 }];
+  const held = normalizeWithoutBehavior({ ...base, desired: 2, current: 6, recommendations });
+  assert.deepEqual([held.replicas, held.stabilized.reason], [6, "ScaleDownStabilized"]);
+  assert.deepEqual(recommendations, [{ at: NOW - 100_000, replicas: 6 }, { at: NOW, replicas: 2 }]);
+  const capped = normalizeWithoutBehavior({
+    ...base,
+    maxReplicas: 5,
+    desired: 8,
+    current: 4,
+    recommendations: [],
+  });
+  assert.deepEqual([capped.replicas, capped.limited?.reason], [5, "TooManyReplicas"]);
+  const floor = normalizeWithoutBehavior({
+    ...base,
+    minReplicas: 2,
+    desired: 1,
+    current: 3,
+    downWindowMs: 0,
+    recommendations: [],
+  });
+  assert.deepEqual([floor.replicas, floor.limited?.reason], [2, "TooFewReplicas"]);
 });

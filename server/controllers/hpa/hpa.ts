@@ -26,10 +26,13 @@ import { errText, writeStatus } from "../common/status.ts";
 import type { Condition } from "../common/types.ts";
 import { Controller, type ControllerConfig, nonNegative, positiveInt } from "../framework/mod.ts";
 import {
+  type Behavior,
   DEFAULT_SCALE_UP,
   defaultScaleDown,
   longestPeriodMs,
   normalize,
+  type Normalized,
+  normalizeWithoutBehavior,
   type Recommendation,
   type ScaleEvent,
   withDefaults,
@@ -162,6 +165,35 @@ export class HpaController extends Controller {
     return res;
   }
 
+  /** `behavior`'s stabilization and rate limits, remembering this sync's recommendation. */
+  #withBehavior(
+    behavior: Behavior,
+    memory: Memory,
+    desired: number,
+    current: number,
+    minReplicas: number,
+    now: number,
+    maxReplicas: number,
+  ): Normalized {
+    const up = withDefaults(behavior.scaleUp, DEFAULT_SCALE_UP);
+    const down = withDefaults(behavior.scaleDown, defaultScaleDown(this.#downWindowSeconds));
+    const keepSince = now - longestPeriodMs(up, down);
+    memory.up = memory.up.filter((e) => e.at > keepSince);
+    memory.down = memory.down.filter((e) => e.at > keepSince);
+    return normalize({
+      desired,
+      current,
+      minReplicas,
+      maxReplicas,
+      up,
+      down,
+      recommendations: memory.recommendations,
+      upEvents: memory.up,
+      downEvents: memory.down,
+      now,
+    });
+  }
+
   async #sync(key: string, cached: Hpa, signal: AbortSignal): Promise<void> {
     const hpa = deepClone(cached);
     const now = this.clock.now();
@@ -245,26 +277,25 @@ export class HpaController extends Controller {
         now,
       );
       status.currentMetrics = outcome.statuses;
-      const up = withDefaults(spec.behavior?.scaleUp, DEFAULT_SCALE_UP);
-      const down = withDefaults(
-        spec.behavior?.scaleDown,
-        defaultScaleDown(this.#downWindowSeconds),
-      );
-      const keepSince = now - longestPeriodMs(up, down);
-      memory.up = memory.up.filter((e) => e.at > keepSince);
-      memory.down = memory.down.filter((e) => e.at > keepSince);
-      const normalized = normalize({
-        desired: outcome.replicas,
-        current,
-        minReplicas,
-        maxReplicas,
-        up,
-        down,
-        recommendations: memory.recommendations,
-        upEvents: memory.up,
-        downEvents: memory.down,
-        now,
-      });
+      const normalized = spec.behavior
+        ? this.#withBehavior(
+          spec.behavior,
+          memory,
+          outcome.replicas,
+          current,
+          minReplicas,
+          now,
+          maxReplicas,
+        )
+        : normalizeWithoutBehavior({
+          desired: outcome.replicas,
+          current,
+          minReplicas,
+          maxReplicas: spec.maxReplicas,
+          downWindowMs: this.#downWindowSeconds * 1000,
+          recommendations: memory.recommendations,
+          now,
+        });
       desired = normalized.replicas;
       conditions = setCondition(
         conditions,
