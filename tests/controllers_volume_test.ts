@@ -3,7 +3,8 @@
  * smallest matching volume and releases it when deleted, a claim whose selector matches nothing
  * stays Pending with a `FailedBinding` event, and a WaitForFirstConsumer claim of a
  * `kubernetes.io/no-provisioner` class waits for its pod, which the scheduler places on the node
- * of the local volume it binds.
+ * of the local volume it binds; a claim whose volume is deleted is Lost; a claim of a dynamic
+ * class gets the provisioner annotations and binds to the volume its provisioner makes.
  *
  * PersistentVolumes and StorageClasses are cluster-scoped: each is named after the kubectl's
  * namespace and deleted at the end.
@@ -81,7 +82,8 @@ Deno.test("PersistentVolumeClaims bind to PersistentVolumes with kubectl", async
       const ns = k.namespace;
       const manual = `${ns}-manual`;
       const local = `${ns}-local`;
-      const volumes = [`${ns}-big`, `${ns}-small`, `${ns}-labelled`, `${ns}-local`];
+      const dynamic = `${ns}-dynamic`;
+      const volumes = [`${ns}-big`, `${ns}-small`, `${ns}-labelled`, `${ns}-local`, `${ns}-dyn`];
 
       await t.step(
         "a claim binds to the smallest matching volume, released when deleted",
@@ -200,9 +202,75 @@ Deno.test("PersistentVolumeClaims bind to PersistentVolumes with kubectl", async
         },
       );
 
+      await t.step("a claim whose volume is deleted is Lost", async () => {
+        await k.ok(["delete", "pv", volumes[3], "--wait=false"]);
+        await eventually(
+          "claim cache Lost",
+          async () => (await row(k, "pvc", "cache")).STATUS === "Lost",
+        );
+        assert.ok(
+          (await events(k, "cache")).includes(
+            "Warning ClaimLost: Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+          ),
+        );
+      });
+
+      await t.step("a claim of a dynamic class waits for its external provisioner", async () => {
+        await apply(k, {
+          apiVersion: "storage.k8s.io/v1",
+          kind: "StorageClass",
+          metadata: { name: dynamic },
+          provisioner: "example.com/sim",
+          reclaimPolicy: "Delete",
+        });
+        await apply(k, claim("dyn", dynamic));
+        const pvc = await eventually("the provisioner annotations", async () => {
+          const c = JSON.parse(await k.ok(["get", "pvc", "dyn", "-o", "json"]));
+          const a = c.metadata.annotations ?? {};
+          return a["volume.kubernetes.io/storage-provisioner"] === "example.com/sim" && c;
+        });
+        assert.equal(
+          pvc.metadata.annotations["volume.beta.kubernetes.io/storage-provisioner"],
+          "example.com/sim",
+        );
+        await eventually(
+          "an ExternalProvisioning event",
+          async () =>
+            (await events(k, "dyn")).includes(
+              "Normal ExternalProvisioning: Waiting for a volume to be created either by the " +
+                "external provisioner 'example.com/sim' or manually by the system administrator. " +
+                "If volume creation is delayed, please verify that the provisioner is running and " +
+                "correctly registered.",
+            ),
+        );
+        // Playing the provisioner: a volume made for this claim.
+        const provisioned = volume(volumes[4], "1Gi", dynamic, {
+          hostPath: { path: `/tmp/${volumes[4]}` },
+          persistentVolumeReclaimPolicy: "Delete",
+          claimRef: { namespace: ns, name: "dyn", uid: pvc.metadata.uid },
+        });
+        await apply(k, {
+          ...provisioned,
+          metadata: {
+            ...provisioned.metadata,
+            annotations: { "pv.kubernetes.io/provisioned-by": "example.com/sim" },
+          },
+        });
+        await eventually("claim dyn Bound", async () => {
+          const r = await row(k, "pvc", "dyn");
+          return r.STATUS === "Bound" && r.VOLUME === volumes[4];
+        });
+        // Deleting a provisioned volume is its provisioner's job, not the binder's.
+        await k.ok(["delete", "pvc", "dyn"]);
+        await eventually(
+          "volume Released",
+          async () => (await row(k, "pv", volumes[4])).STATUS === "Released",
+        );
+      });
+
       await k.ok(["delete", "pod", "user", "--ignore-not-found", "--wait=false"]);
       await k.ok(["delete", "pv", ...volumes, "--ignore-not-found", "--wait=false"]);
-      await k.ok(["delete", "storageclass", local, "--ignore-not-found"]);
+      await k.ok(["delete", "storageclass", local, dynamic, "--ignore-not-found"]);
     });
   } finally {
     await cluster.close();
