@@ -1,7 +1,7 @@
 /**
  * The workload controllers of `k3s server` — replicaset, replicationcontroller, deployment,
  * statefulset, daemonset, job, cronjob, ttl-after-finished, horizontalpodautoscaling,
- * garbagecollector, namespace — and
+ * garbagecollector, persistentvolume-binder, namespace — and
  * their start inside the server.
  *
  * - {@link startControllerManager} (`start.ts`): runs them behind the
