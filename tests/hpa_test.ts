@@ -331,7 +331,10 @@ Deno.test({
         });
         assert.equal(condition(h, "AbleToScale"), "True/SucceededGetScale");
         const msg = h.status!.conditions!.find((x) => x.type === "ScalingActive")!.message;
-        assert.match(msg, /failed to get cpu utilization: unable to get metrics for resource cpu/);
+        assert.match(
+          msg,
+          /failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource/,
+        );
       });
 
       let metricsPort = 0;

@@ -58,7 +58,16 @@ export async function podUsage(
 ): Promise<Map<string, UsageSample>> {
   const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(q.namespace)}/pods` +
     `?labelSelector=${encodeURIComponent(q.selector)}`;
-  const list = await client.request<PodMetricsList>("GET", path, undefined, { signal: q.signal });
+  let list: PodMetricsList;
+  try {
+    list = await client.request<PodMetricsList>("GET", path, undefined, { signal: q.signal });
+  } catch (err) {
+    throw new Error(
+      `unable to fetch metrics from resource metrics API: ${
+        (err as Error).message
+      } (get pods.metrics.k8s.io)`,
+    );
+  }
   const resource = q.resource;
   const out = new Map<string, UsageSample>();
   for (const item of list.items ?? []) {
