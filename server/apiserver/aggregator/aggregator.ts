@@ -84,6 +84,8 @@ function isAvailable(api: KubeObject): boolean {
 export class Aggregator implements RemoteApis {
   readonly #o: Required<AggregatorOptions>;
   readonly #checked = new Map<string, Checked>();
+  /** APIServices with a service as of the last check; requests for others skip the lookup. */
+  #remote = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -105,7 +107,9 @@ export class Aggregator implements RemoteApis {
     const { info } = ctx;
     if (info.apiPrefix !== "apis" || info.parts.length < 2) return null;
     const [group, version] = info.parts;
-    const api = await this.#o.lookup.get(API_SERVICES, "", `${version}.${group}`);
+    const name = `${version}.${group}`;
+    if (!this.#remote.has(name)) return null;
+    const api = await this.#o.lookup.get(API_SERVICES, "", name);
     const remote = api && remoteOf(api);
     if (!remote) return null;
     if (!isAvailable(api)) throw new StatusError(503, "ServiceUnavailable", UNAVAILABLE);
@@ -150,7 +154,7 @@ export class Aggregator implements RemoteApis {
     return run;
   }
 
-  /** Checks at once, then every `intervalMs` until `stop()` (a slow backend never holds up the start). */
+  /** Checks at once, then every `intervalMs` until `stop()`; a slow backend never holds up the start. */
   start(): void {
     const loop = (ms: number) => {
       if (this.#stopped) return;
@@ -170,16 +174,17 @@ export class Aggregator implements RemoteApis {
 
   async #checkAll(): Promise<void> {
     const apis = await this.#o.lookup.list(API_SERVICES, "");
-    const seen = new Set<string>();
-    await Promise.all(apis.map(async (api) => {
+    const remotes = apis.flatMap((api) => {
       const remote = remoteOf(api);
-      if (!remote) return;
-      const name = api.metadata.name!;
-      seen.add(name);
+      return remote ? [{ api, remote, name: api.metadata.name! }] : [];
+    });
+    const names = new Set(remotes.map((r) => r.name));
+    this.#remote = names;
+    for (const name of this.#checked.keys()) if (!names.has(name)) this.#checked.delete(name);
+    await Promise.all(remotes.map(async ({ api, remote, name }) => {
       const condition = await this.#availability(name, api, remote);
       await this.#writeCondition(api, condition);
     }));
-    for (const name of this.#checked.keys()) if (!seen.has(name)) this.#checked.delete(name);
   }
 
   async #availability(
