@@ -67,6 +67,8 @@ export class PodWorkers {
   readonly #queue: WorkQueue<string>;
   #seen = new Map<string, string>();
   #relisted = false;
+  /** When each queued pod was first asked for (the debug log's queue wait). */
+  readonly #queuedAt = new Map<string, number>();
 
   constructor(options: PodWorkersOptions) {
     this.#o = options;
@@ -78,6 +80,7 @@ export class PodWorkers {
 
   /** Asks for a sync of the pod. */
   enqueue(uid: string, afterMs = 0): void {
+    if (afterMs === 0 && !this.#queuedAt.has(uid)) this.#queuedAt.set(uid, performance.now());
     this.#queue.addAfter(uid, afterMs);
   }
 
@@ -136,8 +139,10 @@ export class PodWorkers {
     for (;;) {
       const uid = await this.#queue.get(signal);
       if (uid === undefined) return;
+      const queuedAt = this.#queuedAt.get(uid);
+      this.#queuedAt.delete(uid);
       try {
-        const again = await this.#sync(uid);
+        const again = await this.#sync(uid, queuedAt);
         this.#queue.forget(uid);
         if (again !== undefined && !signal.aborted) this.#queue.addAfter(uid, again);
       } catch (error) {
@@ -157,7 +162,7 @@ export class PodWorkers {
   }
 
   /** One pod; resolves to when to look at it again. */
-  async #sync(uid: string): Promise<number | undefined> {
+  async #sync(uid: string, queuedAt: number | undefined): Promise<number | undefined> {
     const { source, syncer, view, statuses } = this.#o;
     const pod = source.get(uid);
     if (!pod) {
@@ -202,8 +207,17 @@ export class PodWorkers {
       if (target) await statuses.set(target, status);
       return undefined;
     }
+    const synced = performance.now();
     const result = await syncer.sync(current);
-    if (target) await statuses.set(target, result.status);
+    const written = performance.now();
+    if (target && await statuses.set(target, result.status)) {
+      const queued = queuedAt === undefined ? "" : `queued ${Math.round(synced - queuedAt)} ms, `;
+      this.#o.log.debug(
+        `Wrote the status of pod ${pod.metadata.namespace}/${pod.metadata.name} ` +
+          `(${result.status.phase}): ${queued}sync ${Math.round(written - synced)} ms, ` +
+          `write ${Math.round(performance.now() - written)} ms`,
+      );
+    }
     const phase = result.status.phase;
     if (phase === "Succeeded" || phase === "Failed") {
       await syncer.terminate(pod, await view.pod(uid));

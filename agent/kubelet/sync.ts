@@ -87,6 +87,17 @@ export class PodSyncer {
 
   /** Brings the pod one step closer to its spec; resolves to its status. */
   async sync(pod: Pod): Promise<SyncResult> {
+    const lap = lapTimer();
+    const result = await this.#sync(pod, lap);
+    if (lap.steps.length) {
+      this.#o.log.debug(
+        `Synced pod ${pod.metadata.namespace}/${pod.metadata.name}: ${lap.steps.join(", ")}`,
+      );
+    }
+    return result;
+  }
+
+  async #sync(pod: Pod, lap: LapTimer): Promise<SyncResult> {
     const uid = pod.metadata.uid!;
     const waiting = this.#waitingOf(uid);
     let runtime = await this.#o.view.pod(uid);
@@ -112,6 +123,7 @@ export class PodSyncer {
       }
       await this.terminate(pod, runtime, gracePeriodOf(pod));
       runtime = await this.#o.view.pod(uid);
+      lap.mark("kill");
     }
     let sandboxId = actions.sandbox?.id;
     const sbConfig = sandboxConfig(
@@ -127,6 +139,7 @@ export class PodSyncer {
         sandboxId = await this.#o.runtime.runPodSandbox(sbConfig, undefined, {
           timeoutMs: 240_000,
         });
+        lap.mark("RunPodSandbox");
       } catch (error) {
         this.#o.events.event(
           pod,
@@ -138,6 +151,7 @@ export class PodSyncer {
         return { status: this.#status(pod, runtime, actions), requeueAfterMs: 5000 };
       }
       runtime = await this.#o.view.pod(uid);
+      lap.mark("list");
     }
 
     const ips = this.#ips(pod, runtime);
@@ -151,6 +165,7 @@ export class PodSyncer {
       this.#o.events.event(pod, undefined, "Warning", "FailedMount", message);
       return { status: this.#status(pod, runtime, actions), requeueAfterMs: 5000 };
     }
+    if (actions.createSandbox || actions.start.length) lap.mark("volumes");
 
     for (const kill of actions.kill) {
       this.#o.events.event(pod, kill.name, "Normal", kill.reason, kill.message);
@@ -187,6 +202,7 @@ export class PodSyncer {
           volumes,
           sandboxMounts,
           ips,
+          lap,
         );
         if (outcome !== undefined) later(outcome);
         if (start.init) break;
@@ -229,8 +245,10 @@ export class PodSyncer {
     volumes: Awaited<ReturnType<VolumeManager["setup"]>>,
     sandboxMounts: Mount[],
     ips: { podIps: string[]; hostIps: string[] },
+    lap: LapTimer,
   ): Promise<number | undefined> {
     const c = start.container;
+    lap.mark("mounts");
     const waiting = this.#waitingOf(pod.metadata.uid!);
     let image: string;
     try {
@@ -245,6 +263,7 @@ export class PodSyncer {
       }
       throw error;
     }
+    lap.mark(`${c.name}: image`);
     if (start.restartOf !== undefined) {
       this.#o.crashBackoff.next(this.#backoffKey(pod, c.name), start.restartOf);
     }
@@ -271,9 +290,11 @@ export class PodSyncer {
         memoryCapacity: this.#o.memoryCapacity,
       });
       if (start.replaces) await this.#o.runtime.removeContainer(start.replaces);
+      lap.mark(`${c.name}: config`);
       id = await this.#o.runtime.createContainer(sandboxId, config, sbConfig, {
         timeoutMs: 240_000,
       });
+      lap.mark(`${c.name}: create`);
     } catch (error) {
       const config = error instanceof ContainerConfigError || error instanceof VolumeError;
       const reason = config ? "CreateContainerConfigError" : "CreateContainerError";
@@ -291,6 +312,7 @@ export class PodSyncer {
       this.#o.events.event(pod, c.name, "Warning", "Failed", `Error: ${message}`);
       return 10_000;
     }
+    lap.mark(`${c.name}: start`);
     waiting.delete(c.name);
     this.#o.events.event(pod, c.name, "Normal", "Started", `Started container ${c.name}`);
     const postStart = (c.lifecycle as { postStart?: Handler } | undefined)?.postStart;
@@ -406,6 +428,27 @@ export class PodSyncer {
     this.#o.images.forgetPod(uid);
     this.#waiting.delete(uid);
   }
+}
+
+interface LapTimer {
+  /** "what N ms" for each step marked so far. */
+  steps: string[];
+  /** Ends the step that began at the last mark. */
+  mark(what: string): void;
+}
+
+/** Times the steps of a sync for the debug log. */
+function lapTimer(): LapTimer {
+  let last = performance.now();
+  const steps: string[] = [];
+  return {
+    steps,
+    mark(what) {
+      const now = performance.now();
+      steps.push(`${what} ${Math.round(now - last)} ms`);
+      last = now;
+    },
+  };
 }
 
 function formatSeconds(s: number): string {

@@ -8,6 +8,9 @@
  * agent `n` gets `eth0` at 172.31.254.(4n+2)/30 facing the server's end at 172.31.254.(4n+1),
  * with its default route there. kubectl runs in the server's network namespace only.
  *
+ * With `agent: false` the server runs `--disable-agent` (no node, no containerd in its sandbox)
+ * and every node is a `k3s agent` added with `addAgent()`.
+ *
  * @module
  */
 import { execFile } from "node:child_process";
@@ -30,6 +33,8 @@ export interface E2eOptions {
   args?: string[];
   /** The node name (default `e2e-<random>`). */
   nodeName?: string;
+  /** false: `k3s server --disable-agent`, nodes only through `addAgent()` (default true). */
+  agent?: boolean;
 }
 
 /** A `k3s agent` node of a cluster. */
@@ -37,6 +42,8 @@ export interface E2eAgent {
   nodeName: string;
   nodeIp: string;
   sandbox: Sandbox;
+  /** PID of the `k3s agent` process (not its containerd). */
+  pid: number;
   logs(): string;
   close(): Promise<void>;
 }
@@ -49,6 +56,8 @@ export interface E2eCluster {
   nodeIp: string;
   /** PID of the server sandbox's holder process. */
   holder: number;
+  /** PID of the `k3s server` process. */
+  pid(): number;
   exec(
     cmd: string,
     args: string[],
@@ -95,6 +104,7 @@ async function waitReady(
   ready: () => Promise<boolean>,
   what: string,
   needServer: boolean,
+  needKubelet = true,
 ): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -102,7 +112,7 @@ async function waitReady(
     if (k3s.exited()) throw new Error(`${what} exited during start:\n${out}`);
     if (Date.now() > deadline) throw new Error(`${what} was not Ready in 120 s:\n${out}`);
     // This run's kubelet, not a Ready condition left from a run before.
-    const kubeletUp = /\[kubelet\] kubelet \S+ running on node/.test(out);
+    const kubeletUp = !needKubelet || /\[kubelet\] kubelet \S+ running on node/.test(out);
     if ((!needServer || out.includes("Server ready")) && kubeletUp && await ready()) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -125,6 +135,7 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
     "ip link set eth0 up",
     "ip route add default dev eth0",
   ]);
+  const withAgent = options.agent ?? true;
   const kubectlBinaries = oldestAndNewestKubectl();
   const newest = kubectlBinaries.at(-1)!.path;
   const env = { HOME: join(dir, "home"), TMPDIR: dir, KUBECONFIG: kubeconfig, NO_COLOR: "1" };
@@ -157,9 +168,13 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
       nodeName,
       "--tls-san",
       NODE_IP,
+      ...(withAgent ? [] : ["--disable-agent"]),
       ...(options.args ?? []),
     ]);
-    await waitReady(k3s, 0, () => nodeReady(nodeName), "k3s server", true);
+    const ready = withAgent
+      ? () => nodeReady(nodeName)
+      : async () => (await cluster.kubectl(["get", "--raw", "/readyz"])).code === 0;
+    await waitReady(k3s, 0, ready, "k3s server", true, withAgent);
   };
 
   const cluster: E2eCluster = {
@@ -169,6 +184,7 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
     nodeName,
     nodeIp: NODE_IP,
     holder: sandbox.holder,
+    pid: () => k3s!.pid,
     kubectlBinaries,
     exec: (cmd, args, opts = {}) =>
       sandbox.exec(cmd, args, { ...opts, env: { ...env, ...opts.env } }),
@@ -236,6 +252,7 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
         nodeName: name,
         nodeIp: agentIp,
         sandbox: agentBox,
+        pid: agentK3s.pid,
         logs: () => agentK3s.output(),
         close: () => agentBox.close(agentK3s),
       };

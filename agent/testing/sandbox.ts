@@ -32,6 +32,8 @@ export interface CommandResult {
 
 /** A `k3s` process in the sandbox, with its output kept. */
 export interface K3sProcess {
+  /** The k3s process's PID (nsenter execs into deno). */
+  pid: number;
   output(): string;
   exited(): boolean;
   stop(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
@@ -168,6 +170,7 @@ export class Sandbox {
     void collect(child.stderr);
     void child.status.then(() => exited = true);
     return {
+      pid: child.pid,
       output: () => output,
       exited: () => exited,
       async stop(signal) {
