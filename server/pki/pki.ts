@@ -142,10 +142,13 @@ export function servingSans(options: PkiOptions): string[] {
 export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
   const now = options.now ?? new Date();
   const tlsDir = join(options.dataDir, "server", "tls");
-  const written: string[] = [];
+  // Files are made concurrently; `written` lists them in the order they were asked for.
+  const asked: string[] = [];
+  const wrote = new Set<string>();
   const path = (name: string, ext: "crt" | "key") => join(tlsDir, `${name}.${ext}`);
 
   const ca = async (name: string, prefix: string): Promise<CertFiles> => {
+    asked.push(name);
     const [certPath, keyPath] = [path(name, "crt"), path(name, "key")];
     const [certPem, keyPem] = [await readOptional(certPath), await readOptional(keyPath)];
     if (certPem !== undefined && keyPem !== undefined) {
@@ -163,7 +166,7 @@ export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
     });
     await writeFileAtomic(keyPath, made.keyPem, KEY_MODE);
     await writeFileAtomic(certPath, made.certPem, CERT_MODE);
-    written.push(name);
+    wrote.add(name);
     return { ...made, certPath, keyPath };
   };
 
@@ -172,6 +175,7 @@ export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
     name: string,
     spec: { commonName: string; organizations?: string[]; sans?: string[]; usage: CertUsage },
   ): Promise<CertFiles> => {
+    asked.push(name);
     const [certPath, keyPath] = [path(name, "crt"), path(name, "key")];
     const [certPem, keyPem] = [await readOptional(certPath), await readOptional(keyPath)];
     const caPem = splitPemCertificates(caFiles.certPem)[0];
@@ -186,59 +190,71 @@ export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
     });
     await writeFileAtomic(keyPath, made.keyPem, KEY_MODE);
     await writeFileAtomic(certPath, made.certPem, CERT_MODE);
-    written.push(name);
+    wrote.add(name);
     return { ...made, certPath, keyPath };
   };
 
   const key = async (name: string): Promise<string> => {
+    asked.push(name);
     const keyPath = path(name, "key");
     const existing = await readOptional(keyPath);
     if (existing !== undefined) return existing;
     const pem = await privateKeyToPem((await generateKeyPair()).privateKey);
     await writeFileAtomic(keyPath, pem, KEY_MODE);
-    written.push(name);
+    wrote.add(name);
     return pem;
   };
 
   await mkdir(tlsDir, { recursive: true, mode: 0o700 });
-  const serverCa = await ca("server-ca", "k3s-server-ca");
-  const clientCa = await ca("client-ca", "k3s-client-ca");
-  const requestHeaderCa = await ca("request-header-ca", "k3s-request-header-ca");
-  for (const [name, caFiles] of [["server-ca", serverCa], ["client-ca", clientCa]] as const) {
+  const [serverCa, clientCa, requestHeaderCa] = await Promise.all([
+    ca("server-ca", "k3s-server-ca"),
+    ca("client-ca", "k3s-client-ca"),
+    ca("request-header-ca", "k3s-request-header-ca"),
+  ]);
+  const nochain = [["server-ca", serverCa], ["client-ca", clientCa]] as const;
+  const writeNochain = nochain.map(async ([name, caFiles]) => {
     // The controller-manager's signer wants one certificate, not a chain (as K3s).
     const single = splitPemCertificates(caFiles.certPem)[0] + "\n";
     if (await readOptional(path(`${name}.nochain`, "crt")) !== single) {
       await writeFileAtomic(path(`${name}.nochain`, "crt"), single, CERT_MODE);
     }
-  }
+  });
 
-  const serviceKeyPem = await key("service");
   const currentKeyPath = path("service.current", "key");
-  if (await readOptional(currentKeyPath) === undefined) {
-    await writeFileAtomic(currentKeyPath, serviceKeyPem, KEY_MODE);
-  }
+  const serviceKey = key("service").then(async (pem) => {
+    if (await readOptional(currentKeyPath) === undefined) {
+      await writeFileAtomic(currentKeyPath, pem, KEY_MODE);
+    }
+    return pem;
+  });
 
   const sanList = servingSans(options);
-  const serving = await leaf(serverCa, "serving-kube-apiserver", {
+  const serving = leaf(serverCa, "serving-kube-apiserver", {
     commonName: "kube-apiserver",
     sans: sanList,
     usage: "server",
   });
 
-  const clients = {} as ClientCerts;
-  for (const [field, spec] of Object.entries(CLIENTS)) {
-    clients[field as keyof typeof CLIENTS] = await leaf(clientCa, spec.file, {
-      ...spec,
-      usage: "client",
-    });
-  }
-  clients.authProxy = await leaf(requestHeaderCa, "client-auth-proxy", {
+  const clientList = Object.entries(CLIENTS).map(async ([field, spec]) =>
+    [field, await leaf(clientCa, spec.file, { ...spec, usage: "client" })] as const
+  );
+  const authProxy = leaf(requestHeaderCa, "client-auth-proxy", {
     commonName: "system:auth-proxy",
     usage: "client",
   });
+  const kubeletKeys = [key("client-kubelet"), key("serving-kubelet")];
 
-  await key("client-kubelet");
-  await key("serving-kubelet");
+  const [serviceKeyPem, servingFiles, clientEntries, authProxyFiles] = await Promise.all([
+    serviceKey,
+    serving,
+    Promise.all(clientList),
+    authProxy,
+    ...writeNochain,
+    ...kubeletKeys,
+  ]);
+  const clients = Object.fromEntries(clientEntries) as unknown as ClientCerts;
+  clients.authProxy = authProxyFiles;
+  const written = asked.filter((name) => wrote.has(name));
 
   return {
     tlsDir,
@@ -251,7 +267,7 @@ export async function loadOrCreatePki(options: PkiOptions): Promise<Pki> {
       keyPath: path("service", "key"),
       currentKeyPath,
     },
-    serving,
+    serving: servingFiles,
     clients,
     kubeletKeys: {
       clientKeyPath: path("client-kubelet", "key"),
