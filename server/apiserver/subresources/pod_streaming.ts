@@ -21,7 +21,7 @@ import type { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 // @ts-types="npm:@types/ws@^8.5.0"
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { badRequest, notFound, StatusError } from "../../../kube/errors.ts";
 import type { KubeObject } from "../../../kube/meta.ts";
 import { tlsUser } from "../../pki/tls_identity.ts";
@@ -193,7 +193,7 @@ function pipeBoth(a: Duplex, b: Duplex): void {
 function streaming(
   opts: PodStreamingOptions,
   upgrades: Upgrades,
-  tunnels: WebSocketServer,
+  tunnels: Tunnels,
   kind: "exec" | "attach" | "portforward",
 ): SubresourceHandler {
   return async (ctx) => {
@@ -202,13 +202,15 @@ function streaming(
     const pod = await podOf(opts, ctx);
     const kubelet = await kubeletOf(opts, pod);
     const target = kubeletPath(kind, pod, ctx.url.searchParams);
-    const upstream = await connectKubelet(opts, kubelet);
-    pending.claimed = true;
     const offered = String(pending.req.headers["sec-websocket-protocol"] ?? "").split(",").map((
       s,
     ) => s.trim());
-    if (kind === "portforward" && offered.includes(PORTFORWARD_TUNNEL)) {
-      tunnelPortForward(tunnels, pending, upstream, kubelet, target);
+    const tunnel = kind === "portforward" && offered.includes(PORTFORWARD_TUNNEL);
+    const wss = tunnel ? await tunnels() : undefined;
+    const upstream = await connectKubelet(opts, kubelet);
+    pending.claimed = true;
+    if (wss) {
+      tunnelPortForward(wss, pending, upstream, kubelet, target);
     } else {
       const request = [
         `${pending.req.method ?? "GET"} ${target} HTTP/1.1`,
@@ -223,12 +225,19 @@ function streaming(
   };
 }
 
-function tunnelServer(): WebSocketServer {
-  return new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols: Set<string>) =>
-      protocols.has(PORTFORWARD_TUNNEL) ? PORTFORWARD_TUNNEL : false,
-  });
+/** The WebSocket server of port-forward tunnels, made (and `ws` loaded) on first use. */
+type Tunnels = () => Promise<WebSocketServer>;
+
+function tunnelServer(): Tunnels {
+  let server: Promise<WebSocketServer> | undefined;
+  return () =>
+    server ??= import("ws").then(({ WebSocketServer }) =>
+      new WebSocketServer({
+        noServer: true,
+        handleProtocols: (protocols: Set<string>) =>
+          protocols.has(PORTFORWARD_TUNNEL) ? PORTFORWARD_TUNNEL : false,
+      })
+    );
 }
 
 /** kubectl's SPDY-over-WebSocket port-forward: SPDY to the kubelet, its bytes in ws messages. */
