@@ -99,6 +99,23 @@ spec:
         }
       },
     );
+
+    await t.step("the agent's pod reaches the server's node, masqueraded by its node", async () => {
+      // The server's node has no route to the agent's pod CIDR: only the agent's masquerade
+      // rule brings the answer back.
+      const out = await c.kubectlOk([
+        "exec",
+        "on-edge",
+        "--",
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "5",
+        c.nodeIp,
+      ]);
+      assert.match(out, /1 packets received/);
+    });
   } finally {
     await c.close();
   }

@@ -1,6 +1,8 @@
 /**
  * The pod network's CNI configuration, as a pure render: one `bridge` network on `cni0` with
- * `host-local` addresses from the node's pod CIDR, then `portmap` for `hostPort`s. containerd
+ * `host-local` addresses from the node's pod CIDR, then `portmap` for `hostPort`s. The bridge does
+ * not masquerade (`ipMasq` costs iptables runs for every pod): `masquerade.ts` does it once for
+ * the node, as flannel does in K3s. containerd
  * loads it from `<data-dir>/agent/etc/cni/net.d/10-k3s.conflist` (it watches the directory) and
  * sets up each pod's loopback itself with the `loopback` plugin from the same plugin directory.
  *
@@ -22,7 +24,7 @@ export interface CniConfigOptions {
   bridge?: string;
   /** host-local's state directory; default the plugin's own (`/var/lib/cni/networks`). */
   ipamDataDir?: string;
-  /** Masquerade pod traffic leaving the pod network; default true. */
+  /** The bridge plugin masquerades pod traffic itself, per pod; default false (`masquerade.ts`). */
   ipMasq?: boolean;
 }
 
@@ -43,7 +45,7 @@ export function renderCniConfig(options: CniConfigOptions): string {
         bridge: options.bridge ?? "cni0",
         isGateway: true,
         forceAddress: true,
-        ipMasq: options.ipMasq ?? true,
+        ipMasq: options.ipMasq ?? false,
         hairpinMode: true,
         ipam,
       },

@@ -1,8 +1,8 @@
 /**
  * The node's pod network as the agent keeps it: the CNI config follows the Node's
  * `spec.podCIDR`, and until the node IPAM controller sets one, a `/24` chosen from the cluster
- * CIDR by the node name (said so in the log). Rewritten when the CIDR changes; unchanged
- * otherwise.
+ * CIDR by the node name (said so in the log), and so does the node's masquerade rule
+ * (`masquerade.ts`). Rewritten when the CIDR changes; unchanged otherwise.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import {
   renderCniConfig,
   writeCniConfig,
 } from "./cni_config.ts";
+import { applyMasquerade } from "./masquerade.ts";
 
 export interface PodNetworkOptions {
   nodeName: string;
@@ -21,6 +22,8 @@ export interface PodNetworkOptions {
   cniConfDir: string;
   ipamDir: string;
   log: Logger;
+  /** Masquerades traffic leaving the pod CIDR; {@link applyMasquerade} unless replaced. */
+  masquerade?: (podCidr: string) => Promise<void>;
 }
 
 export class PodNetwork {
@@ -47,6 +50,14 @@ export class PodNetwork {
       );
     }
     if (cidr === this.#current) return;
+    try {
+      await (this.#o.masquerade ?? applyMasquerade)(cidr);
+    } catch (error) {
+      this.#o.log.warn(
+        `Cannot masquerade traffic leaving ${cidr}: ${(error as Error).message}; pods reach ` +
+          "only the node and each other",
+      );
+    }
     const path = await writeCniConfig(
       this.#o.cniConfDir,
       renderCniConfig({ podCidr: cidr, ipamDataDir: this.#o.ipamDir }),
