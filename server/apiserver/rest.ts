@@ -345,7 +345,11 @@ async function serveScale(ctx: RequestContext, served: Served, hooks: WriteHooks
   throw methodNotSupported({ group: def.group, resource: `${def.plural}/scale` }, ctx.info.verb);
 }
 
-/** `?fieldValidation=`: unknown fields are refused (Strict), warned about (Warn, the default) or ignored. */
+/**
+ * `?fieldValidation=`: unknown fields are refused (Strict), warned about (Warn, the default) or
+ * ignored; either way a built-in kind's are dropped from `obj`, as decoding into upstream's Go
+ * types drops them (custom resources are pruned by their strategy).
+ */
 export function checkFields(
   ctx: RequestContext,
   served: Served,

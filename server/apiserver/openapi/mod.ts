@@ -24,6 +24,7 @@ export { builtinTypes, TypeRegistry } from "./models.ts";
 export {
   checkFieldValidation,
   type FieldValidationResult,
+  pruneUnknownFields,
   type RawBody,
   unknownFieldMessage,
   unknownFields,

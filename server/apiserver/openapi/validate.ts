@@ -7,6 +7,10 @@
  * Quantity, Time, RawExtension, FieldsV1 and JSON values, and schemas with
  * `x-kubernetes-preserve-unknown-fields`, accept anything below them.
  *
+ * Upstream decodes a built-in kind into its Go type, so what the type lacks never reaches storage:
+ * the same walk drops the unknown fields of a built-in kind ({@link pruneUnknownFields}) unless
+ * Strict refuses them. Custom resources are pruned by their structural schema (`../crd/prune.ts`).
+ *
  * @module
  */
 import { builtinTypes, parseType, type TypeRegistry } from "./models.ts";
@@ -23,24 +27,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 const child = (path: string, key: string) => `${path}.${key}`;
 const index = (path: string, i: number) => `${path}[${i}]`;
 
+/** Collects the paths of unknown fields below `path`, and deletes them when `drop` is set. */
 function walkType(
   types: TypeRegistry,
   type: string,
   value: unknown,
   path: string,
   out: Set<string>,
+  drop = false,
 ): void {
   if (value === null || value === undefined) return;
   const t = parseType(type);
   if (t.list !== undefined) {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walkType(types, t.list!, v, index(path, i), out));
+      value.forEach((v, i) => walkType(types, t.list!, v, index(path, i), out, drop));
     }
     return;
   }
   if (t.map !== undefined) {
     if (isObject(value)) {
-      for (const [k, v] of Object.entries(value)) walkType(types, t.map, v, child(path, k), out);
+      for (const [k, v] of Object.entries(value)) {
+        walkType(types, t.map, v, child(path, k), out, drop);
+      }
     }
     return;
   }
@@ -48,8 +56,11 @@ function walkType(
   if (!model || model.t || !isObject(value)) return;
   for (const [k, v] of Object.entries(value)) {
     const prop = Object.hasOwn(model.p, k) ? model.p[k] : undefined;
-    if (!prop) out.add(child(path, k));
-    else walkType(types, prop[0], v, child(path, k), out);
+    if (prop) walkType(types, prop[0], v, child(path, k), out, drop);
+    else {
+      out.add(child(path, k));
+      if (drop) delete value[k];
+    }
   }
 }
 
@@ -65,10 +76,30 @@ export function unknownFields(
   kind: string,
   types: TypeRegistry = builtinTypes(),
 ): string[] {
-  const definition = types.kindDefinition(group, version, kind);
+  return builtinWalk(obj, { group, version, kind }, types, false);
+}
+
+/**
+ * Deletes from `obj`, in place, the fields the built-in kind `group/version/kind` does not have,
+ * as decoding into upstream's Go type does, and returns their paths ({@link unknownFields}).
+ * Maps, raw extensions and other free-form values keep everything. Kinds the registry does not
+ * know (custom resources) are left alone.
+ */
+export function pruneUnknownFields(
+  obj: unknown,
+  group: string,
+  version: string,
+  kind: string,
+  types: TypeRegistry = builtinTypes(),
+): string[] {
+  return builtinWalk(obj, { group, version, kind }, types, true);
+}
+
+function builtinWalk(obj: unknown, gvk: Gvk, types: TypeRegistry, drop: boolean): string[] {
+  const definition = types.kindDefinition(gvk.group, gvk.version, gvk.kind);
   if (!definition) return [];
   const out = new Set<string>();
-  walkType(types, definition, obj, "", out);
+  walkType(types, definition, obj, "", out, drop);
   return [...out];
 }
 
@@ -173,10 +204,11 @@ export interface RawBody {
 /**
  * Applies `?fieldValidation=` to a decoded object: `Strict` fails with upstream's
  * `strict decoding error: unknown field "spec.foo", duplicate field "spec.bar"`, `Warn` (the
- * default) returns one warning per field, `Ignore` checks nothing. A custom resource passes its
- * schema; without one (and for kinds the registry lacks) nothing is unknown. With the raw body,
- * keys set twice are found too (JSON: in document order among the unknown ones; YAML: go-yaml's
- * `line N: key "x" already set in map` first).
+ * default) returns one warning per field, `Ignore` checks nothing. Under Warn and Ignore the
+ * unknown fields of a built-in kind are deleted from `obj` in place. A custom resource passes its
+ * schema and is not pruned here; without a schema, kinds the registry lacks have nothing unknown.
+ * With the raw body, keys set twice are found too (JSON: in document order among the unknown
+ * ones; YAML: go-yaml's `line N: key "x" already set in map` first).
  */
 export function checkFieldValidation(
   mode: string | null | undefined,
@@ -193,11 +225,16 @@ export function checkFieldValidation(
       warnings: [],
     };
   }
-  if (m === "Ignore") return { warnings: [] };
-  const paths =
-    (schema
-      ? unknownFieldsBySchema(obj, schema)
-      : unknownFields(obj, gvk.group, gvk.version, gvk.kind)).map((p) => p.replace(/^\./, ""));
+  if (m === "Ignore") {
+    if (!schema) pruneUnknownFields(obj, gvk.group, gvk.version, gvk.kind);
+    return { warnings: [] };
+  }
+  // Strict refuses rather than prunes: the object is left as it came.
+  const builtin = m === "Strict" ? unknownFields : pruneUnknownFields;
+  const found = schema
+    ? unknownFieldsBySchema(obj, schema)
+    : builtin(obj, gvk.group, gvk.version, gvk.kind);
+  const paths = found.map((p) => p.replace(/^\./, ""));
   if (raw?.yaml) return yamlResult(m, paths, yamlDuplicateFields(raw.text));
   if (raw?.jsonPatch) {
     const unknown = [...paths].sort(byPathSegments).map(unknownFieldMessage);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { checkFieldValidation, unknownFields, unknownFieldsBySchema } from "./validate.ts";
+import {
+  checkFieldValidation,
+  pruneUnknownFields,
+  unknownFields,
+  unknownFieldsBySchema,
+} from "./validate.ts";
 
 const deployment = (
   extra: Record<string, unknown> = {},
@@ -105,10 +110,100 @@ Deno.test("checkFieldValidation() fails Strict, warns by default and under Warn,
     error: 'strict decoding error: unknown field "spec.foo", unknown field "spec.bar"',
     warnings: [],
   });
+  assert.equal((obj.spec as Record<string, unknown>).foo, 1, "Strict leaves the object alone");
   const warned = ['unknown field "spec.foo"', 'unknown field "spec.bar"'];
   assert.deepEqual(checkFieldValidation("Warn", obj, gvk), { warnings: warned });
-  assert.deepEqual(checkFieldValidation(undefined, obj, gvk), { warnings: warned });
-  assert.deepEqual(checkFieldValidation("Ignore", obj, gvk), { warnings: [] });
+  assert.deepEqual(
+    checkFieldValidation(undefined, deployment({ foo: 1, bar: 2 }), gvk),
+    { warnings: warned },
+  );
+  assert.deepEqual(checkFieldValidation("Ignore", deployment({ foo: 1 }), gvk), { warnings: [] });
   assert.deepEqual(checkFieldValidation("Strict", deployment(), gvk), { warnings: [] });
   assert.match(checkFieldValidation("Loose", obj, gvk).error ?? "", /Unsupported value: "Loose"/);
+});
+
+Deno.test("checkFieldValidation() drops a built-in kind's unknown fields under Warn and Ignore", () => {
+  const gvk = { group: "apps", version: "v1", kind: "Deployment" };
+  for (const mode of ["Warn", "Ignore", undefined]) {
+    const obj = deployment({ foo: 1 }, { bar: true });
+    checkFieldValidation(mode, obj, gvk);
+    assert.deepEqual(obj, deployment(), `mode ${mode}`);
+  }
+});
+
+Deno.test("checkFieldValidation() leaves custom resources to their structural schema", () => {
+  const gvk = { group: "example.com", version: "v1", kind: "Widget" };
+  const schema = { type: "object", properties: { spec: { type: "object" } } };
+  const obj = { apiVersion: "example.com/v1", kind: "Widget", spec: {}, extra: 1 };
+  assert.deepEqual(checkFieldValidation("Warn", obj, gvk, schema), {
+    warnings: ['unknown field "extra"'],
+  });
+  assert.equal(obj.extra, 1);
+});
+
+Deno.test("pruneUnknownFields() keeps maps, raw extensions, quantities and free-form JSON", () => {
+  const rev = {
+    apiVersion: "apps/v1",
+    kind: "ControllerRevision",
+    metadata: { name: "r", annotations: { "a/b": "c" }, labels: { x: "y" }, bogus: 1 },
+    data: { whatever: { nested: [1, 2] } },
+    revision: 1,
+    extra: true,
+  };
+  assert.deepEqual(pruneUnknownFields(rev, "apps", "v1", "ControllerRevision"), [
+    ".metadata.bogus",
+    ".extra",
+  ]);
+  assert.deepEqual(rev, {
+    apiVersion: "apps/v1",
+    kind: "ControllerRevision",
+    metadata: { name: "r", annotations: { "a/b": "c" }, labels: { x: "y" } },
+    data: { whatever: { nested: [1, 2] } },
+    revision: 1,
+  });
+  const crd = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "widgets.example.com" },
+    spec: {
+      group: "example.com",
+      names: { plural: "widgets", kind: "Widget" },
+      scope: "Namespaced",
+      versions: [{
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            "x-kubernetes-preserve-unknown-fields": true,
+            properties: { spec: { type: "object", default: { a: { b: 1 } }, example: [1] } },
+          },
+        },
+      }],
+    },
+  };
+  const before = structuredClone(crd);
+  assert.deepEqual(
+    pruneUnknownFields(crd, "apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+    [],
+  );
+  assert.deepEqual(crd, before);
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p" },
+    spec: {
+      containers: [{ name: "c", image: "i", resources: { limits: { cpu: "1" } }, nope: 1 }],
+      overhead: { memory: "1Mi" },
+      nodeSelector: { "kubernetes.io/os": "linux" },
+    },
+  };
+  assert.deepEqual(pruneUnknownFields(pod, "", "v1", "Pod"), [".spec.containers[0].nope"]);
+  assert.deepEqual(pod.spec.containers[0], {
+    name: "c",
+    image: "i",
+    resources: { limits: { cpu: "1" } },
+  });
+  assert.deepEqual(pruneUnknownFields({ spec: { foo: 1 } }, "example.com", "v1", "Widget"), []);
 });
