@@ -15,6 +15,7 @@ import {
   DEPLOYMENTS,
   type KubeObject,
   namespaceIndex,
+  objectReference,
   type Pod,
   POD_DISRUPTION_BUDGETS,
   PODS,
@@ -107,7 +108,7 @@ export class DisruptionController extends Controller {
         .filter((p) => sel.matches(p.metadata.labels));
     }
     if (!pods.length) {
-      this.recorder.event(pdb, "Normal", "NoPods", "No matching pods found");
+      this.recorder.event(objectReference(PDBS, pdb), "Normal", "NoPods", "No matching pods found");
     }
     const status = pdb.status ?? {};
     const byName = new Map(pods.map((p) => [p.metadata.name!, p]));
@@ -134,7 +135,7 @@ export class DisruptionController extends Controller {
     } catch (err) {
       const message = (err as Error).message;
       this.recorder.event(
-        pdb,
+        objectReference(PDBS, pdb),
         "Warning",
         "CalculateExpectedPodCountFailed",
         `Failed to calculate the number of expected pods: ${message}`,

@@ -21,6 +21,7 @@ import {
   type NodeCondition,
   nodeNameIndex,
   NODES,
+  objectReference,
   type Pod,
   PODS,
   type SharedInformer,
@@ -196,7 +197,7 @@ export class NodeLifecycleController extends Controller {
     }
     this.log.info(`node ${node.metadata.name} stopped posting status: marked Unknown`);
     this.recorder.event(
-      written,
+      objectReference(NODES, written),
       "Normal",
       "NodeNotReady",
       `Node ${node.metadata.name} status is now: NodeNotReady`,

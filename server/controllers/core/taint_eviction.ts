@@ -14,6 +14,7 @@ import {
   type Node,
   nodeNameIndex,
   NODES,
+  objectReference,
   type Pod,
   PODS,
   type SharedInformer,
@@ -103,7 +104,7 @@ export class TaintEvictionController extends Controller {
   async #evict(pod: Pod): Promise<void> {
     const { name, namespace } = pod.metadata;
     this.recorder.event(
-      pod,
+      objectReference(PODS, pod),
       "Normal",
       "TaintManagerEviction",
       `Marking for deletion Pod ${namespace}/${name}`,
