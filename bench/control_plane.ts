@@ -8,6 +8,7 @@
  * ```sh
  * deno task bench control-plane            # 100 nodes, 3,000 pods
  * deno task bench control-plane --quick    # 20 nodes, 500 pods
+ * deno task bench control-plane --pods 1000 --nodes 50   # other sizes (not written to the .md)
  * ```
  *
  * Three phases on the same cluster:
@@ -154,7 +155,14 @@ async function measureDeployment(
 }
 
 export async function run(args: string[]): Promise<void> {
-  const sizes = args.includes("--quick") ? QUICK : FULL;
+  const sizes = { ...(args.includes("--quick") ? QUICK : FULL) };
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i < 0 ? undefined : Number(args[i + 1]);
+  };
+  sizes.pods = flag("--pods") ?? sizes.pods;
+  sizes.nodes = flag("--nodes") ?? sizes.nodes;
+  const partial = sizes.pods !== FULL.pods || sizes.nodes !== FULL.nodes;
   const server = await startServer();
   const client = await KubeClient.fromKubeconfig(server.kubeconfig);
   const kubelet = new SimKubelet({
@@ -362,7 +370,7 @@ export async function run(args: string[]): Promise<void> {
       "ReplicaSet controller's pod creates (in upstream's slow-start batches) to the same path.",
       "",
     ].join("\n");
-    if (!args.includes("--quick")) {
+    if (!partial) {
       await writeFile(join(REPO, "bench", "control_plane.md"), doc);
     }
   } finally {
