@@ -36,6 +36,26 @@ export interface SharedInformerOptions<T extends KubeObject> {
   useWatchList?: boolean;
   /** Page size of lists (default 500). */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached or handed to handlers (upstream's
+   * `SetTransform`), e.g. {@linkcode stripManagedFields}. It receives the informer's own decoded
+   * copy and may return it changed.
+   */
+  transform?: (obj: T) => T;
+}
+
+/**
+ * Drops `metadata.managedFields`, which no controller reads and which is often a third of a
+ * small object, as upstream's controller manager and scheduler do for their informers. An
+ * update sent without managedFields keeps the stored ones.
+ */
+export function stripManagedFields<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata;
+  if (!meta || !("managedFields" in meta)) return obj;
+  // A new metadata object rather than `delete`, which would leave it a slow dictionary.
+  const { managedFields: _, ...rest } = meta;
+  obj.metadata = rest;
+  return obj;
 }
 
 /** A list+watch cache of one resource with change handlers. */
@@ -45,6 +65,7 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
   readonly #handlers = new Set<EventHandlers<T>>();
   readonly #reflector: Reflector<T>;
   readonly #log: Logger;
+  readonly #transform: ((obj: T) => T) | undefined;
   #synced = false;
   #syncWaiters: (() => void)[] = [];
   #running: Promise<void> | null = null;
@@ -52,6 +73,7 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
   constructor(options: SharedInformerOptions<T>) {
     this.name = options.name;
     this.#log = options.log ?? silentLogger;
+    this.#transform = options.transform;
     for (const [n, fn] of Object.entries(options.indexers ?? {})) this.store.addIndexer(n, fn);
     this.#reflector = new Reflector({
       name: options.name,
@@ -118,7 +140,8 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
   replace(items: T[], _resourceVersion: string): void {
     const seen = new Set<string>();
     const initial = !this.#synced;
-    for (const obj of items) {
+    for (const item of items) {
+      const obj = this.#transform ? this.#transform(item) : item;
       const key = keyOf(obj);
       seen.add(key);
       const old = this.store.put(obj);
@@ -140,7 +163,8 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
     }
   }
 
-  add(obj: T): void {
+  add(item: T): void {
+    const obj = this.#transform ? this.#transform(item) : item;
     const old = this.store.put(obj);
     if (old) this.#emit((h) => h.update?.(old, obj));
     else this.#emit((h) => h.add?.(obj, false));
@@ -150,7 +174,8 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
     this.add(obj);
   }
 
-  delete(obj: T): void {
+  delete(item: T): void {
+    const obj = this.#transform ? this.#transform(item) : item;
     this.store.remove(keyOf(obj));
     this.#emit((h) => h.delete?.(obj, false));
   }

@@ -19,6 +19,8 @@ export interface InformerFactoryOptions {
   log?: Logger;
   /** Informers start with a `sendInitialEvents` watch instead of a list. */
   useWatchList?: boolean;
+  /** Applied to every object of every informer (see `SharedInformerOptions.transform`). */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 /** Shared informers of one client. */
@@ -62,6 +64,7 @@ export class InformerFactory {
         clock: this.#options.clock ?? realClock,
         log: this.#options.log ?? silentLogger,
         useWatchList: this.#options.useWatchList,
+        transform: this.#options.transform as ((obj: T) => T) | undefined,
       });
       this.#informers.set(key, inf as unknown as SharedInformer<KubeObject>);
     }

@@ -3,7 +3,7 @@ import { gone } from "../errors.ts";
 import type { KubeList, KubeObject } from "../meta.ts";
 import { BY_NAMESPACE, BY_NODE_NAME, namespaceIndex, nodeNameIndex } from "./cache.ts";
 import { FakeClock } from "./clock.ts";
-import { SharedInformer } from "./informer.ts";
+import { SharedInformer, stripManagedFields } from "./informer.ts";
 import type { ListerWatcher, ListWatchOptions } from "./reflector.ts";
 import type { WatchEvent } from "./watch.ts";
 
@@ -107,6 +107,35 @@ Deno.test("SharedInformer delivers the list, then each watched change once, in o
   await until(() => seen.length === 4);
   assert.deepEqual(seen, ["add a (initial)", "add b", "update a 11->13", "delete b"]);
   assert.deepEqual([...inf.store.keys()], ["ns/a"]);
+  ac.abort();
+});
+
+Deno.test("SharedInformer with stripManagedFields caches and hands out objects without them", async () => {
+  const api = new FakeResource();
+  const fields = { managedFields: [{ manager: "kubectl", operation: "Update" }] };
+  const withFields = (name: string, type: "ADDED" | "MODIFIED") => {
+    api.write(type, name);
+    Object.assign(api.items.get(name)!.metadata, fields, { labels: { app: "x" } });
+  };
+  withFields("a", "ADDED");
+  const inf = new SharedInformer({
+    name: "t",
+    listerWatcher: api,
+    clock: new FakeClock(),
+    transform: stripManagedFields,
+  });
+  const handed: KubeObject[] = [];
+  inf.addEventHandler({ add: (o) => handed.push(o), update: (_old, o) => handed.push(o) });
+  const ac = new AbortController();
+  inf.run(ac.signal);
+  assert.equal(await inf.waitForSync(ac.signal), true);
+  withFields("b", "ADDED");
+  await until(() => handed.length === 2);
+  for (const o of [...handed, ...inf.store.values()]) {
+    assert.equal("managedFields" in o.metadata, false);
+    assert.equal(o.metadata.namespace, "ns");
+  }
+  assert.deepEqual(inf.store.get("ns/a")!.metadata.labels, { app: "x" });
   ac.abort();
 });
 

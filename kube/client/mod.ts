@@ -71,7 +71,12 @@ export {
   statusToError,
 } from "./errors.ts";
 export { EventRecorder, type EventRecorderOptions, objectReference } from "./events.ts";
-export { type EventHandlers, SharedInformer, type SharedInformerOptions } from "./informer.ts";
+export {
+  type EventHandlers,
+  SharedInformer,
+  type SharedInformerOptions,
+  stripManagedFields,
+} from "./informer.ts";
 export { InformerFactory, type InformerFactoryOptions } from "./informer_factory.ts";
 export {
   defaultIdentity,

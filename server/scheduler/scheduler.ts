@@ -24,6 +24,7 @@ import {
   PODS,
   realClock,
   silentLogger,
+  stripManagedFields,
 } from "../../kube/client/mod.ts";
 import { formatTime } from "../../kube/meta.ts";
 import { SchedulerCache } from "./cache.ts";
@@ -112,7 +113,11 @@ export class Scheduler {
       clock: this.#clock,
       log: this.#log,
     });
-    this.#informers = new InformerFactory(this.#client, { clock: this.#clock, log: this.#log });
+    this.#informers = new InformerFactory(this.#client, {
+      clock: this.#clock,
+      log: this.#log,
+      transform: stripManagedFields,
+    });
     watchCluster({
       informers: this.#informers,
       cache: this.cache,

@@ -16,6 +16,7 @@ import {
   type Logger,
   realClock,
   silentLogger,
+  stripManagedFields,
 } from "../../../kube/client/mod.ts";
 import { ConfigError, positiveInt } from "./config.ts";
 import type { Controller, ControllerContext } from "./controller.ts";
@@ -123,7 +124,11 @@ export class ControllerManager {
   /** One leadership term: fresh informers and controllers, stopped when `signal` aborts. */
   async #lead(signal: AbortSignal): Promise<void> {
     this.#leader = true;
-    const informers = new InformerFactory(this.#c.client, { clock: this.#clock, log: this.#log });
+    const informers = new InformerFactory(this.#c.client, {
+      clock: this.#clock,
+      log: this.#log,
+      transform: stripManagedFields,
+    });
     const ctx: ControllerContext = {
       client: this.#c.client,
       informers,
