@@ -52,6 +52,9 @@ const FULL: Sizes = { nodes: 100, pods: 3_000 };
 const QUICK: Sizes = { nodes: 20, pods: 500 };
 const CREATE_CONCURRENCY = 64;
 const TARGET_PODS_PER_S = 300;
+/** Every replica of the Deployment Running within this many seconds of its create. */
+const TARGET_DEPLOYMENT_S = 20;
+const TARGET_RSS_MIB = 350;
 const NS = "bench";
 const BACKLOG_NS = "bench-backlog";
 const BACKLOG_SCHEDULER = "bench-scheduler";
@@ -326,7 +329,9 @@ export async function run(args: string[]): Promise<void> {
         deployment.runningMs === undefined
           ? `— not reached in ${deployment.timeoutS} s (${deployment.running} Running)`
           : `${s(deployment.runningMs)} s (${rate(sizes.pods, deployment.runningMs)} pods/s)`,
-        "",
+        `≤ ${TARGET_DEPLOYMENT_S} s ${
+          (deployment.runningMs ?? Infinity) <= TARGET_DEPLOYMENT_S * 1000 ? "✅" : "❌"
+        }`,
       ],
       [
         `${sizes.pods.toLocaleString("en-US")}-replica Deployment: create to readyReplicas = ` +
@@ -334,7 +339,11 @@ export async function run(args: string[]): Promise<void> {
         deployment.readyMs === undefined ? "— not reached" : `${s(deployment.readyMs)} s`,
         "",
       ],
-      ["server RSS at the end", rss ? `${Math.round(rss)} MiB` : "unknown", ""],
+      [
+        "server RSS at the end",
+        rss ? `${Math.round(rss)} MiB` : "unknown",
+        `≤ ${TARGET_RSS_MIB} MiB ${rss !== undefined && rss <= TARGET_RSS_MIB ? "✅" : "❌"}`,
+      ],
       ["machine load average (1 min) at the end", loadavg()[0].toFixed(1), ""],
     ];
     const table = [
