@@ -19,7 +19,7 @@ function deployment(image: string) {
     metadata: { name: "web" },
     spec: {
       replicas: REPLICAS,
-      minReadySeconds: 2,
+      minReadySeconds: 4,
       selector: { matchLabels: { app: "web" } },
       strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
