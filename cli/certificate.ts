@@ -19,14 +19,17 @@ import {
   isService,
   type Service,
 } from "../server/pki/services.ts";
-import { parseArgv } from "./argv.ts";
 import { CHECK_OUTPUTS, json, type LogLine, table, textLines, yaml } from "./certificate_format.ts";
-import type { CommandSpec } from "./commands.ts";
 import { dataDirFlag } from "./common_flags.ts";
 import { CliError } from "./errors.ts";
 import type { FlagSpec } from "./flag.ts";
-import { commandHelp } from "./help.ts";
 import { type Env, resolveFlags } from "./resolve.ts";
+import {
+  parseSubcommandFlags,
+  selectSubcommand,
+  type SubcommandGroup,
+  type SubcommandSpec,
+} from "./subcommands.ts";
 
 export const certificateFlags = [
   dataDirFlag("Folder to hold state"),
@@ -51,7 +54,7 @@ export const certificateFlags = [
   },
 ] as const satisfies readonly FlagSpec[];
 
-const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> = {
+const SUBCOMMANDS: Record<string, SubcommandSpec> = {
   check: {
     usage: "Check k3s component certificates on disk",
     flags: ["data-dir", "service", "output"],
@@ -61,6 +64,13 @@ const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> =
     usage: "Write updated k3s CA certificates to the datastore (not implemented yet)",
     flags: [],
   },
+};
+
+const GROUP: SubcommandGroup = {
+  name: "certificate",
+  summary: "Manage K3s certificates",
+  subcommands: SUBCOMMANDS,
+  flags: certificateFlags,
 };
 
 /** Where output goes, replaceable in tests. */
@@ -79,55 +89,27 @@ const processIo: CertificateIo = {
   now: () => new Date(),
 };
 
-function rootHelp(): string {
-  const width = Math.max(...Object.keys(SUBCOMMANDS).map((n) => n.length));
-  return [
-    "NAME:",
-    "   k3s certificate - Manage K3s certificates",
-    "",
-    "USAGE:",
-    "   k3s certificate command [command options] [arguments...]",
-    "",
-    "COMMANDS:",
-    ...Object.entries(SUBCOMMANDS).map(([n, s]) => `   ${n.padEnd(width)}  ${s.usage}`),
-    "",
-  ].join("\n");
-}
-
 /** Runs `k3s certificate <args>`; resolves to the exit code. */
 export async function runCertificateCommand(
   args: readonly string[],
   env: Env,
   io: CertificateIo = processIo,
 ): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    io.print(rootHelp());
+  const selected = selectSubcommand(GROUP, args);
+  if (selected.help !== undefined) {
+    io.print(selected.help);
     return 0;
   }
-  const spec = SUBCOMMANDS[sub];
-  if (!spec) {
-    throw new CliError(
-      "unknown-command",
-      `unknown command "certificate ${sub}" (run "k3s certificate --help" for the list)`,
-    );
-  }
+  const { sub, rest } = selected;
   if (sub === "rotate-ca") {
     throw new CliError("not-implemented", '"k3s certificate rotate-ca" is not implemented yet');
   }
-  const flags = certificateFlags.filter((f) => spec.flags.includes(f.name));
-  const command: CommandSpec = {
-    name: `certificate ${sub}`,
-    usage: spec.usage,
-    flags,
-    conflicts: [],
-    required: [],
-  };
-  const parsed = parseArgv(flags, rest);
-  if (parsed.help) {
-    io.print(commandHelp(command));
+  const words = parseSubcommandFlags(selected, rest);
+  if (words.help !== undefined) {
+    io.print(words.help);
     return 0;
   }
+  const parsed = words.parsed;
   const config = resolveFlags(certificateFlags, parsed, new Map(), env);
   const verb = sub === "check" ? "checking" : "rotating";
   const services = await chosenServices(config.dataDir, config.service, verb, io);

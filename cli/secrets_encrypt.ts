@@ -12,13 +12,15 @@ import { STATUS_CODES } from "node:http";
 import { join } from "node:path";
 import { requestWith, type Target } from "../server/apiserver/authn/https_client.ts";
 import { parseToken, verifyCaHash } from "../server/pki/token.ts";
-import { parseArgv } from "./argv.ts";
-import type { CommandSpec } from "./commands.ts";
 import { dataDirFlag } from "./common_flags.ts";
-import { CliError } from "./errors.ts";
 import type { FlagSpec } from "./flag.ts";
-import { commandHelp } from "./help.ts";
 import { type Env, resolveFlags } from "./resolve.ts";
+import {
+  parseSubcommandFlags,
+  selectSubcommand,
+  type SubcommandGroup,
+  type SubcommandSpec,
+} from "./subcommands.ts";
 
 const encryptFlags = [
   dataDirFlag("Folder to hold state"),
@@ -66,7 +68,7 @@ const encryptFlags = [
 
 const COMMON = ["data-dir", "token", "server"];
 
-const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> = {
+const SUBCOMMANDS: Record<string, SubcommandSpec> = {
   status: { usage: "Print current status of secrets encryption", flags: [...COMMON, "output"] },
   enable: { usage: "Enable secrets encryption", flags: COMMON },
   disable: { usage: "Disable secrets encryption", flags: COMMON },
@@ -80,6 +82,13 @@ const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> =
     usage: "Dynamically rotates secrets encryption keys and re-encrypt secrets",
     flags: COMMON,
   },
+};
+
+const GROUP: SubcommandGroup = {
+  name: "secrets-encrypt",
+  summary: "Control secrets encryption and keys rotation",
+  subcommands: SUBCOMMANDS,
+  flags: encryptFlags,
 };
 
 /** The status the server answers (K3s's `EncryptionState`). */
@@ -98,21 +107,6 @@ export interface EncryptIo {
 }
 
 const processIo: EncryptIo = { print: (text) => console.log(text) };
-
-function rootHelp(): string {
-  const width = Math.max(...Object.keys(SUBCOMMANDS).map((n) => n.length));
-  return [
-    "NAME:",
-    "   k3s secrets-encrypt - Control secrets encryption and keys rotation",
-    "",
-    "USAGE:",
-    "   k3s secrets-encrypt command [command options] [arguments...]",
-    "",
-    "COMMANDS:",
-    ...Object.entries(SUBCOMMANDS).map(([n, s]) => `   ${n.padEnd(width)}  ${s.usage}`),
-    "",
-  ].join("\n");
-}
 
 /** Pads columns two spaces apart, as Go's tabwriter does for the key table. */
 function table(rows: string[][]): string {
@@ -181,31 +175,18 @@ export async function runSecretsEncryptCommand(
   env: Env,
   io: EncryptIo = processIo,
 ): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    io.print(rootHelp());
+  const selected = selectSubcommand(GROUP, args);
+  if (selected.help !== undefined) {
+    io.print(selected.help);
     return 0;
   }
-  const spec = SUBCOMMANDS[sub];
-  if (!spec) {
-    throw new CliError(
-      "unknown-command",
-      `unknown command "secrets-encrypt ${sub}" (run "k3s secrets-encrypt --help" for the list)`,
-    );
-  }
-  const flags = encryptFlags.filter((f) => spec.flags.includes(f.name));
-  const command: CommandSpec = {
-    name: `secrets-encrypt ${sub}`,
-    usage: spec.usage,
-    flags,
-    conflicts: [],
-    required: [],
-  };
-  const parsed = parseArgv(flags, rest);
-  if (parsed.help) {
-    io.print(commandHelp(command));
+  const { sub, rest } = selected;
+  const words = parseSubcommandFlags(selected, rest);
+  if (words.help !== undefined) {
+    io.print(words.help);
     return 0;
   }
+  const parsed = words.parsed;
   const config = resolveFlags(encryptFlags, parsed, new Map(), env);
   const token = config.token ??
     (await readFile(join(config.dataDir, "server", "token"), "utf8")).trimEnd();

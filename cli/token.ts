@@ -13,14 +13,17 @@ import { stringify as toYaml } from "yaml";
 import { loadKubeconfig } from "../kube/kubeconfig.ts";
 import { requestWith, type Target } from "../server/apiserver/authn/https_client.ts";
 import { caHashOf, parseToken } from "../server/pki/token.ts";
-import { parseArgv } from "./argv.ts";
-import type { CommandSpec } from "./commands.ts";
 import { dataDirFlag } from "./common_flags.ts";
 import { CliError } from "./errors.ts";
 import { findFlag, type FlagSpec } from "./flag.ts";
-import { commandHelp } from "./help.ts";
 import { adminKubeconfig } from "./kubectl.ts";
 import { type Env, resolveFlags } from "./resolve.ts";
+import {
+  parseSubcommandFlags,
+  selectSubcommand,
+  type SubcommandGroup,
+  type SubcommandSpec,
+} from "./subcommands.ts";
 import {
   type BootstrapToken,
   checkNewToken,
@@ -90,7 +93,7 @@ export const tokenFlags = [
   },
 ] as const satisfies readonly FlagSpec[];
 
-const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> = {
+const SUBCOMMANDS: Record<string, SubcommandSpec> = {
   create: {
     usage: "Create bootstrap tokens on the server",
     flags: ["data-dir", "kubeconfig", "description", "groups", "ttl", "usages"],
@@ -110,6 +113,13 @@ const SUBCOMMANDS: Record<string, { usage: string; flags: readonly string[] }> =
   },
 };
 
+const GROUP: SubcommandGroup = {
+  name: "token",
+  summary: "Manage bootstrap tokens",
+  subcommands: SUBCOMMANDS,
+  flags: tokenFlags,
+};
+
 /** Where output goes and what the commands call, replaceable in tests. */
 export interface TokenIo {
   print(text: string): void;
@@ -122,21 +132,6 @@ const processIo: TokenIo = {
   now: () => new Date(),
   exists: existsSync,
 };
-
-function rootHelp(): string {
-  const width = Math.max(...Object.keys(SUBCOMMANDS).map((n) => n.length));
-  return [
-    "NAME:",
-    "   k3s token - Manage bootstrap tokens",
-    "",
-    "USAGE:",
-    "   k3s token command [command options] [arguments...]",
-    "",
-    "COMMANDS:",
-    ...Object.entries(SUBCOMMANDS).map(([n, s]) => `   ${n.padEnd(width)}  ${s.usage}`),
-    "",
-  ].join("\n");
-}
 
 /** Splits flags (with their values) from positional arguments, which `parseArgv` refuses. */
 function splitArgs(flags: readonly FlagSpec[], argv: readonly string[]) {
@@ -168,32 +163,19 @@ export async function runTokenCommand(
   env: Env,
   io: TokenIo = processIo,
 ): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    io.print(rootHelp());
+  const selected = selectSubcommand(GROUP, args);
+  if (selected.help !== undefined) {
+    io.print(selected.help);
     return 0;
   }
-  const spec = SUBCOMMANDS[sub];
-  if (!spec) {
-    throw new CliError(
-      "unknown-command",
-      `unknown command "token ${sub}" (run "k3s token --help" for the list)`,
-    );
-  }
-  const flags = tokenFlags.filter((f) => spec.flags.includes(f.name));
-  const command: CommandSpec = {
-    name: `token ${sub}`,
-    usage: spec.usage,
-    flags,
-    conflicts: [],
-    required: [],
-  };
-  const { flagWords, positional } = splitArgs(flags, rest);
-  const parsed = parseArgv(flags, flagWords);
-  if (parsed.help) {
-    io.print(commandHelp(command));
+  const { sub, rest } = selected;
+  const { flagWords, positional } = splitArgs(selected.flags, rest);
+  const words = parseSubcommandFlags(selected, flagWords);
+  if (words.help !== undefined) {
+    io.print(words.help);
     return 0;
   }
+  const parsed = words.parsed;
   const config = resolveFlags(tokenFlags, parsed, new Map(), env);
   switch (sub) {
     case "generate":
