@@ -13,9 +13,7 @@
 import assert from "node:assert/strict";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildKubeconfig } from "../kube/kubeconfig.ts";
-import { signCertificate } from "../server/pki/mod.ts";
-import { type K3sServer, startServer } from "./harness.ts";
+import { startServer, userKubeconfig } from "./harness.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -64,32 +62,6 @@ function auditIdOf(stderr: string): string {
   const ids = [...stderr.matchAll(/Audit-Id: ([0-9a-f-]{36})/g)].map((m) => m[1]);
   if (!ids.length) throw new Error(`no Audit-Id in kubectl output:\n${stderr.slice(0, 2000)}`);
   return ids.at(-1)!;
-}
-
-async function userKubeconfig(server: K3sServer, user: string): Promise<string> {
-  const tls = join(server.dataDir, "server", "tls");
-  const cert = await signCertificate({
-    ca: {
-      certPem: await readFile(join(tls, "client-ca.crt"), "utf8"),
-      keyPem: await readFile(join(tls, "client-ca.key"), "utf8"),
-    },
-    commonName: user,
-    organizations: [],
-    usage: "client",
-  });
-  const path = join(server.dataDir, `${user}.kubeconfig`);
-  await writeFile(
-    path,
-    buildKubeconfig({
-      server: `https://127.0.0.1:${server.port}`,
-      caPem: await readFile(join(tls, "server-ca.crt"), "utf8"),
-      certPem: cert.certPem,
-      keyPem: cert.keyPem,
-      user,
-    }),
-    { mode: 0o600 },
-  );
-  return path;
 }
 
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;

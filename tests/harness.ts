@@ -7,12 +7,13 @@
  */
 import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type KubeconfigContext, parseKubeconfig } from "../kube/kubeconfig.ts";
+import { buildKubeconfig, type KubeconfigContext, parseKubeconfig } from "../kube/kubeconfig.ts";
+import { signCertificate } from "../server/pki/mod.ts";
 
 export const REPO = dirname(dirname(new URL(import.meta.url).pathname));
 const TOOLS_DIR = "/opt/k3s-deno-tools";
@@ -383,4 +384,50 @@ export function parseTable(text: string): { headers: string[]; rows: Record<stri
     return row;
   });
   return { headers: columns.map((c) => c.name), rows };
+}
+
+/** Client credentials of a user, as a server's admin would hand them out. */
+export interface UserCredentials {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** A client certificate for `user` in `groups`, signed by the server's client CA. */
+export async function userCredentials(
+  server: K3sServer,
+  user: string,
+  groups: string[] = [],
+): Promise<UserCredentials> {
+  const tls = join(server.dataDir, "server", "tls");
+  const cert = await signCertificate({
+    ca: {
+      certPem: await readFile(join(tls, "client-ca.crt"), "utf8"),
+      keyPem: await readFile(join(tls, "client-ca.key"), "utf8"),
+    },
+    commonName: user,
+    organizations: groups,
+    usage: "client",
+  });
+  return {
+    caPem: await readFile(join(tls, "server-ca.crt"), "utf8"),
+    certPem: cert.certPem,
+    keyPem: cert.keyPem,
+  };
+}
+
+/** A kubeconfig for `user` in `groups` next to the server's data; returns its path. */
+export async function userKubeconfig(
+  server: K3sServer,
+  user: string,
+  groups: string[] = [],
+): Promise<string> {
+  const creds = await userCredentials(server, user, groups);
+  const path = join(server.dataDir, `${user}.kubeconfig`);
+  await writeFile(
+    path,
+    buildKubeconfig({ server: `https://127.0.0.1:${server.port}`, ...creds, user }),
+    { mode: 0o600 },
+  );
+  return path;
 }

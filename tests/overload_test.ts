@@ -12,17 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { readFile } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
-import { join } from "node:path";
-import { signCertificate } from "../server/pki/mod.ts";
-import { type K3sServer, startServer } from "./harness.ts";
-
-interface Identity {
-  caPem: string;
-  certPem: string;
-  keyPem: string;
-}
+import { type K3sServer, startServer, type UserCredentials, userCredentials } from "./harness.ts";
 
 interface Answer {
   status: number;
@@ -30,27 +21,9 @@ interface Answer {
   body: string;
 }
 
-async function identity(server: K3sServer, user: string, groups: string[]): Promise<Identity> {
-  const tls = join(server.dataDir, "server", "tls");
-  const cert = await signCertificate({
-    ca: {
-      certPem: await readFile(join(tls, "client-ca.crt"), "utf8"),
-      keyPem: await readFile(join(tls, "client-ca.key"), "utf8"),
-    },
-    commonName: user,
-    organizations: groups,
-    usage: "client",
-  });
-  return {
-    caPem: await readFile(join(tls, "server-ca.crt"), "utf8"),
-    certPem: cert.certPem,
-    keyPem: cert.keyPem,
-  };
-}
-
 function send(
   server: K3sServer,
-  who: Identity | null,
+  who: UserCredentials | null,
   agent: Agent,
   method: string,
   path: string,
@@ -127,8 +100,8 @@ Deno.test("a flood from one user gets 429s while a kubelet's node status and lea
     const nodeHighUid = await uid("node-high");
     const globalDefaultUid = await uid("global-default");
 
-    const flooder = await identity(server, "flooder", ["flood-users"]);
-    const kubelet = await identity(server, "system:node:n1", ["system:nodes"]);
+    const flooder = await userCredentials(server, "flooder", ["flood-users"]);
+    const kubelet = await userCredentials(server, "system:node:n1", ["system:nodes"]);
     // The kubelet keeps its two connections open, as a real one does: its requests during the
     // flood do not wait behind the flood's TLS handshakes.
     const kubeletAgent = newAgent(2, true);
@@ -143,7 +116,7 @@ Deno.test("a flood from one user gets 429s while a kubelet's node status and lea
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
           metadata: { name: "n1" },
-          spec: { holderIdentity: "n1", leaseDurationSeconds: 40 },
+          spec: { holderUserCredentials: "n1", leaseDurationSeconds: 40 },
         },
       ),
       send(server, kubelet, kubeletAgent, "GET", "/api/v1/nodes/n1"),

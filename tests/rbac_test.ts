@@ -8,45 +8,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { buildKubeconfig } from "../kube/kubeconfig.ts";
-import { signCertificate } from "../server/pki/mod.ts";
 import {
   type CommandResult,
-  type K3sServer,
   oldestAndNewestKubectl,
   startServer,
+  userKubeconfig,
 } from "./harness.ts";
 
 const KUBECTLS = oldestAndNewestKubectl();
-
-async function userKubeconfig(server: K3sServer, user: string, groups: string[]): Promise<string> {
-  const tls = join(server.dataDir, "server", "tls");
-  const ca = {
-    certPem: await readFile(join(tls, "client-ca.crt"), "utf8"),
-    keyPem: await readFile(join(tls, "client-ca.key"), "utf8"),
-  };
-  const cert = await signCertificate({
-    ca,
-    commonName: user,
-    organizations: groups,
-    usage: "client",
-  });
-  const path = join(server.dataDir, `${user}.kubeconfig`);
-  await writeFile(
-    path,
-    buildKubeconfig({
-      server: `https://127.0.0.1:${server.port}`,
-      caPem: await readFile(join(tls, "server-ca.crt"), "utf8"),
-      certPem: cert.certPem,
-      keyPem: cert.keyPem,
-      user,
-    }),
-    { mode: 0o600 },
-  );
-  return path;
-}
 
 function assertForbidden(r: CommandResult, message: string): void {
   assert.notEqual(r.code, 0, `expected a failure, got:\n${r.stdout}`);
