@@ -39,6 +39,11 @@ export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<Uint
     }
     chunks.push(value);
   }
+  return joinChunks(chunks, size);
+}
+
+/** The chunks of a body, `size` bytes in all, as one array (the chunk itself when alone). */
+export function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;

@@ -14,7 +14,7 @@ import { StatusError } from "../../../kube/errors.ts";
 import type { ConnInfo, Decision } from "../app.ts";
 import type { RequestContext } from "../context.ts";
 import { isLongRunning } from "../long_running.ts";
-import { decodeObject, MAX_BODY_BYTES } from "../negotiate.ts";
+import { decodeObject, joinChunks, MAX_BODY_BYTES } from "../negotiate.ts";
 import type { RequestInfo } from "../request_info.ts";
 import type { UserInfo } from "../resource.ts";
 import { atLeast, type AuditDecision, type AuditPolicy, LEVEL_NONE, type Stage } from "./policy.ts";
@@ -176,13 +176,7 @@ async function capture(stream: ReadableStream<Uint8Array>): Promise<Uint8Array |
   } catch {
     return null;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return joinChunks(chunks, size);
 }
 
 const WRITE_VERBS = new Set(["create", "update", "patch"]);
