@@ -8,6 +8,12 @@
 import type { Backend, KeyValue, WatchEvent } from "../../datastore/backend.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import { setInterval } from "node:timers";
+import {
+  DEFAULT_WINDOW,
+  EventWindow,
+  type WindowEntry,
+  type WindowLimits,
+} from "./event_window.ts";
 import { type CachedObject, type CacheEvent, WatchCache } from "./watch_cache.ts";
 
 /** Turns stored bytes into objects and back (encryption at rest wraps this). */
@@ -47,28 +53,47 @@ export async function decodeKv(codec: Codec, kv: KeyValue, rv = kv.modRevision) 
 
 export const REGISTRY_PREFIX = "/registry/";
 
+export interface CacherOptions {
+  /** How far back a watch may start; 2,000 events of a resource, for at most 3 minutes. */
+  window?: WindowLimits;
+}
+
 export class Cacher {
   #backend: Backend;
   #codec: Codec;
+  #limits: WindowLimits;
   #caches = new Map<string, WatchCache>();
   /** Caches being filled: events that arrive meanwhile wait here. */
   #pending = new Map<string, WatchEvent[]>();
   #filling = new Map<string, Promise<WatchCache>>();
+  /** The revision every cache is current to. */
   #rv = 0;
+  /** The revision of the last event dispatched: every later one reaches #pending or a cache. */
+  #seen = 0;
+  /**
+   * The recent events of every resource, cached or not, so that a cache filled later can serve
+   * watches from the same revisions as one filled at the start (as upstream, where every
+   * resource's cache starts with the API server).
+   */
+  #log: EventWindow<WatchEvent>;
   #waiters: { rv: number; resolve: () => void }[] = [];
   #abort = new AbortController();
   #loop: Promise<void> | null = null;
   #bookmarkTimer: ReturnType<typeof setInterval> | null = null;
   #failed: Error | null = null;
 
-  constructor(backend: Backend, codec: Codec) {
+  constructor(backend: Backend, codec: Codec, options: CacherOptions = {}) {
     this.#backend = backend;
     this.#codec = codec;
+    this.#limits = options.window ?? DEFAULT_WINDOW;
+    this.#log = new EventWindow(0, this.#limits);
   }
 
   /** Starts the one datastore watch at the current revision. */
   async start(): Promise<void> {
     this.#rv = await this.#backend.currentRevision();
+    this.#seen = this.#rv;
+    this.#log = new EventWindow(this.#rv, this.#limits);
     const watch = this.#backend.watch(REGISTRY_PREFIX, {
       afterRevision: this.#rv,
       signal: this.#abort.signal,
@@ -97,9 +122,15 @@ export class Cacher {
   }
 
   async #fill(prefix: string): Promise<WatchCache> {
-    this.#pending.set(prefix, []);
+    // All at once, before anything is awaited: the events up to `rv` are in the list at `rv` and
+    // in the log, every later one waits in #pending. (The cacher's own #rv would not do: it moves
+    // once a whole batch is dispatched, and the batch's events dispatched so far would be lost.)
+    const rv = this.#seen;
+    const pending: WatchEvent[] = [];
+    this.#pending.set(prefix, pending);
+    const oldest = this.#log.oldest;
+    const logged = [...this.#log.after(oldest)].filter((e) => e.item.kv.key.startsWith(prefix));
     try {
-      const rv = this.#rv;
       const items: CachedObject[] = [];
       let startKey: string | undefined;
       for (;;) {
@@ -108,8 +139,15 @@ export class Cacher {
         if (!page.more || page.kvs.length === 0) break;
         startKey = page.kvs[page.kvs.length - 1].key + "\0";
       }
-      const cache = new WatchCache(prefix, items, rv);
-      for (const ev of this.#pending.get(prefix)!) await this.#applyTo(cache, ev);
+      const events: WindowEntry<CacheEvent>[] = [];
+      for (const { rv, item, at } of logged) {
+        events.push({ rv, item: await this.#cacheEvent(item), at });
+      }
+      const cache = new WatchCache(prefix, items, rv, {
+        history: { oldest, events },
+        limits: this.#limits,
+      });
+      for (const ev of pending) await this.#applyTo(cache, ev);
       cache.progress(this.#rv);
       this.#caches.set(prefix, cache);
       return cache;
@@ -167,6 +205,8 @@ export class Cacher {
   async #dispatch(ev: WatchEvent): Promise<void> {
     const prefix = resourcePrefix(ev.kv.key);
     if (!prefix) return;
+    this.#seen = ev.kv.modRevision;
+    this.#log.push(ev.kv.modRevision, ev, Date.now());
     const pending = this.#pending.get(prefix);
     if (pending) pending.push(ev);
     const cache = this.#caches.get(prefix);
@@ -174,15 +214,17 @@ export class Cacher {
   }
 
   async #applyTo(cache: WatchCache, ev: WatchEvent): Promise<void> {
-    const rv = ev.kv.modRevision;
-    if (rv <= cache.revision) return;
-    const object = await decodeKv(this.#codec, ev.kv, rv);
+    if (ev.kv.modRevision <= cache.revision) return;
     // The cache already holds the previous state: share it instead of decoding prevKv again.
-    const prev = cache.get(ev.kv.key) ??
-      (ev.prevKv ? await decodeKv(this.#codec, ev.prevKv) : undefined);
+    cache.apply(await this.#cacheEvent(ev, cache.get(ev.kv.key)));
+  }
+
+  async #cacheEvent(ev: WatchEvent, prev?: CachedObject): Promise<CacheEvent> {
+    const rv = ev.kv.modRevision;
+    const object = await decodeKv(this.#codec, ev.kv, rv);
+    prev ??= ev.prevKv ? await decodeKv(this.#codec, ev.prevKv) : undefined;
     const type = ev.type === "create" ? "ADDED" : ev.type === "update" ? "MODIFIED" : "DELETED";
-    const event: CacheEvent = { type, rv, object, prev };
-    cache.apply(event);
+    return { type, rv, object, prev };
   }
 
   #wake(): void {

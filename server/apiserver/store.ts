@@ -141,16 +141,7 @@ export class Store {
     const cache = await this.#deps.cacher.cache(this.root);
     if (opts.resourceVersion === undefined || opts.resourceVersion === "") {
       await this.#deps.cacher.sync();
-    } else if (rv > 0) {
-      await this.#deps.cacher.waitFor(rv, 3_000).catch(() => {
-        throw new StatusError(
-          504,
-          "Timeout",
-          `Too large resource version: ${rv}, current: ${this.#deps.cacher.revision}`,
-          { retryAfterSeconds: 1 },
-        );
-      });
-    }
+    } else if (rv > 0) await this.#waitForCache(rv);
     const items = cache.list(this.prefix(namespace), opts.filter);
     const at = cache.revision;
     if (limit && items.length > limit) {
@@ -249,10 +240,25 @@ export class Store {
     if (!rv || opts.sendInitialEvents) {
       if (opts.resourceVersion === undefined || opts.resourceVersion === "") {
         await this.#deps.cacher.sync();
-      } else if (rv) await this.#deps.cacher.waitFor(rv, 3_000);
+      } else if (rv) await this.#waitForCache(rv);
       return cache.watch({ initial: true, filter: nsFilter, sink });
     }
+    // Else the changes up to `rv` that the cache has yet to apply would reach the watcher,
+    // though the client saw them already.
+    await this.#waitForCache(rv);
     return cache.watch({ fromRv: rv, filter: nsFilter, sink });
+  }
+
+  /** Waits until the watch caches hold revision `rv`, as upstream: 3 s, then 504 and retry. */
+  async #waitForCache(rv: number): Promise<void> {
+    await this.#deps.cacher.waitFor(rv, 3_000).catch(() => {
+      throw new StatusError(
+        504,
+        "Timeout",
+        `Too large resource version: ${rv}, current: ${this.#deps.cacher.revision}`,
+        { retryAfterSeconds: 1 },
+      );
+    });
   }
 
   /** Creates an object; `input` is the decoded request body (changed in place unless converted). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../kube/meta.ts";
-import { testServer } from "./testing.ts";
+import { TEST_DEFS, testServer } from "./testing.ts";
 
 const CM = "/api/v1/namespaces/default/configmaps";
 
@@ -170,14 +170,36 @@ Deno.test("a YAML body is accepted and YAML is returned when asked for", async (
 });
 
 Deno.test("watch from a resourceVersion older than the cache holds answers 410 as an ERROR event", async () => {
-  const s = await testServer();
+  // A window of two events: after three configmaps, the store's first revisions are out of it.
+  const s = await testServer(TEST_DEFS, { cacher: { window: { maxEvents: 2, maxAgeMs: 60_000 } } });
   try {
+    for (const name of ["a", "b", "c"]) await s.call("POST", CM, { metadata: { name } });
     const res = await s.call("GET", `${CM}?watch=true&resourceVersion=1&timeoutSeconds=2`);
     const text = await res.text();
     const ev = JSON.parse(text.trim().split("\n")[0]);
     assert.equal(ev.type, "ERROR");
     assert.equal(ev.object.code, 410);
     assert.equal(ev.object.reason, "Expired");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("watch from the resourceVersion of a write made before any list or watch of the resource replays what followed", async () => {
+  const s = await testServer();
+  try {
+    await s.call("POST", CM, { metadata: { name: "w" } });
+    const merge = { "content-type": "application/merge-patch+json" };
+    const first = await (await s.call("PATCH", `${CM}/w`, { data: { n: "1" } }, merge)).json();
+    await s.call("PATCH", `${CM}/w`, { data: { n: "2" } }, merge);
+    await s.call("DELETE", `${CM}/w`);
+    const rv = first.metadata.resourceVersion;
+    const res = await s.call("GET", `${CM}?watch=true&resourceVersion=${rv}&timeoutSeconds=1`);
+    const events = (await res.text()).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(events.map((e) => `${e.type} ${JSON.stringify(e.object.data)}`), [
+      'MODIFIED {"n":"2"}',
+      'DELETED {"n":"2"}',
+    ]);
   } finally {
     await s.close();
   }

@@ -11,7 +11,7 @@ import { SqliteBackend } from "../../datastore/sqlite/mod.ts";
 import { namespaceLifecycle } from "./admission/namespace_lifecycle.ts";
 import { ApiServer, type ConnInfo } from "./app.ts";
 import { mastersAuthorizer } from "./authz/masters.ts";
-import { Cacher, jsonCodec } from "./cacher.ts";
+import { Cacher, type CacherOptions, jsonCodec } from "./cacher.ts";
 import { Registry } from "./registry.ts";
 import type { ResourceDef } from "./resource.ts";
 
@@ -59,11 +59,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function testServer(defs: ResourceDef[] = TEST_DEFS): Promise<TestServer> {
+export async function testServer(
+  defs: ResourceDef[] = TEST_DEFS,
+  options: { cacher?: CacherOptions } = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "apiserver-test-"));
   const backend = new SqliteBackend({ path: join(dir, "state.db") });
   await backend.start();
-  const cacher = new Cacher(backend, jsonCodec);
+  const cacher = new Cacher(backend, jsonCodec, options.cacher);
   await cacher.start();
   const registry = new Registry({ backend, cacher, codec: jsonCodec });
   for (const d of defs) registry.add(d);

@@ -6,6 +6,12 @@
  * @module
  */
 import type { KubeObject } from "../../kube/meta.ts";
+import {
+  DEFAULT_WINDOW,
+  EventWindow,
+  type WindowEntry,
+  type WindowLimits,
+} from "./event_window.ts";
 
 /** One object as stored at one revision. Shared between lists and watchers: never mutate it. */
 export interface CachedObject {
@@ -40,26 +46,37 @@ interface Watcher {
   sink: WatchSink;
 }
 
-/** How far back a watch may start, in events and in time. */
-const MAX_EVENTS = 2_000;
-const MAX_EVENT_AGE_MS = 3 * 60_000;
+/** What a cache filled after its resource changed already knows of those changes. */
+export interface CacheHistory {
+  /** Every change after this revision up to the cache's own is in `events`. */
+  oldest: number;
+  events: WindowEntry<CacheEvent>[];
+}
 
 export class WatchCache {
   #items = new Map<string, CachedObject>();
   #sorted: CachedObject[] | null = null;
-  #events: { event: CacheEvent; at: number }[] = [];
-  #eventsStart = 0;
-  /** Every change with rv > this is in #events (or the cache is exactly current). */
-  #oldestRv: number;
+  #events: EventWindow<CacheEvent>;
   #rv: number;
   #watchers = new Set<Watcher>();
   readonly prefix: string;
 
-  constructor(prefix: string, initial: CachedObject[], revision: number) {
+  /**
+   * A cache holding `initial`, the state at `revision`. Watches may start from `revision` on,
+   * or from `history.oldest` on when the changes before the cache was filled are given.
+   */
+  constructor(
+    prefix: string,
+    initial: CachedObject[],
+    revision: number,
+    options: { history?: CacheHistory; limits?: WindowLimits } = {},
+  ) {
     this.prefix = prefix;
     for (const item of initial) this.#items.set(item.key, item);
     this.#rv = revision;
-    this.#oldestRv = revision;
+    const { history, limits = DEFAULT_WINDOW } = options;
+    this.#events = new EventWindow(history?.oldest ?? revision, limits);
+    for (const { rv, item, at } of history?.events ?? []) this.#events.push(rv, item, at);
   }
 
   /** The revision the cache is current to. */
@@ -69,7 +86,7 @@ export class WatchCache {
 
   /** The oldest revision a watch may start from. */
   get oldestRevision(): number {
-    return this.#oldestRv;
+    return this.#events.oldest;
   }
 
   get size(): number {
@@ -107,8 +124,7 @@ export class WatchCache {
     else this.#items.set(key, event.object);
     this.#sorted = null;
     this.#rv = event.rv;
-    this.#events.push({ event, at: now });
-    this.#trim(now);
+    this.#events.push(event.rv, event, now);
     for (const w of this.#watchers) this.#deliver(w, event);
   }
 
@@ -131,11 +147,9 @@ export class WatchCache {
         if (!w.sink("ADDED", item, item.rv)) return () => {};
       }
     } else if (options.fromRv !== undefined) {
-      if (options.fromRv < this.#oldestRv) throw new TooOldError(options.fromRv, this.#oldestRv);
-      for (let i = this.#eventsStart; i < this.#events.length; i++) {
-        const { event } = this.#events[i];
-        if (event.rv > options.fromRv) this.#deliver(w, event);
-      }
+      const oldest = this.#events.oldest;
+      if (options.fromRv < oldest) throw new TooOldError(options.fromRv, oldest);
+      for (const { item } of this.#events.after(options.fromRv)) this.#deliver(w, item);
     }
     this.#watchers.add(w);
     return () => this.#watchers.delete(w);
@@ -158,22 +172,6 @@ export class WatchCache {
     else if (now) ok = w.sink("ADDED", event.object, event.rv);
     else if (before) ok = w.sink("DELETED", event.object, event.rv);
     if (!ok) this.#watchers.delete(w);
-  }
-
-  #trim(now: number): void {
-    const events = this.#events;
-    while (
-      this.#eventsStart < events.length &&
-      (events.length - this.#eventsStart > MAX_EVENTS ||
-        now - events[this.#eventsStart].at > MAX_EVENT_AGE_MS)
-    ) {
-      this.#oldestRv = events[this.#eventsStart].event.rv;
-      this.#eventsStart++;
-    }
-    if (this.#eventsStart > 1024 && this.#eventsStart * 2 > events.length) {
-      this.#events = events.slice(this.#eventsStart);
-      this.#eventsStart = 0;
-    }
   }
 }
 
