@@ -173,3 +173,27 @@ Deno.test("reconcileBootstrapPolicy() restores changed objects but leaves autoup
     await s.close();
   }
 });
+
+Deno.test("RbacAuthorization.bootstrap() resolves once the authorizer honours the policy", async () => {
+  const s = await rbacTestServer({ settle: false });
+  try {
+    // The scheduler and the controllers start right after it, with the rights the policy gives.
+    const scheduler = { name: "system:kube-scheduler", groups: ["system:authenticated"] };
+    const decision = await s.rbac.authorizer.authorize(scheduler, {
+      isResourceRequest: true,
+      path: "/api/v1/pods",
+      verb: "list",
+      apiPrefix: "api",
+      group: "",
+      version: "v1",
+      namespace: "",
+      resource: "pods",
+      subresource: "",
+      name: "",
+      parts: ["v1", "pods"],
+    });
+    assert.equal(decision.allowed, true, decision.reason ?? "denied");
+  } finally {
+    await s.close();
+  }
+});

@@ -56,9 +56,14 @@ export class RbacAuthorization {
     });
   }
 
-  /** Reconciles the bootstrap policy, then keeps aggregated cluster roles up to date. */
+  /**
+   * Reconciles the bootstrap policy, then keeps aggregated cluster roles up to date. Resolves
+   * once the authorizer honours the policy: the controllers and the scheduler started next must
+   * not be refused because the index is still catching up with the policy's writes.
+   */
   async bootstrap(registry: Registry): Promise<ReconcileReport> {
     const report = await reconcileBootstrapPolicy(registry);
+    await this.#sync?.();
     this.#aggregator ??= new ClusterRoleAggregator({
       index: this.index,
       store: registry.store(RBAC_GROUP, "clusterroles"),

@@ -40,7 +40,10 @@ export interface RbacTestServer {
   close(): Promise<void>;
 }
 
-export async function rbacTestServer(): Promise<RbacTestServer> {
+/** `settle: false` returns as soon as the bootstrap does, without waiting for aggregation. */
+export async function rbacTestServer(
+  options: { settle?: boolean } = {},
+): Promise<RbacTestServer> {
   const dir = await mkdtemp(join(tmpdir(), "rbac-test-"));
   const backend = new SqliteBackend({ path: join(dir, "state.db") });
   await backend.start();
@@ -73,7 +76,7 @@ export async function rbacTestServer(): Promise<RbacTestServer> {
     await call(ADMIN_USER, "POST", "/api/v1/namespaces", { metadata: { name } });
   }
   await rbac.bootstrap(registry);
-  await rbac.settled();
+  if (options.settle !== false) await rbac.settled();
   return {
     api,
     rbac,
