@@ -178,15 +178,25 @@ export async function reconcileBootstrapPolicy(
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { created: [], updated: [], recreated: [], skipped: [] };
   const stores = (plural: string) => registry.store(RBAC_GROUP, plural);
-  for (const r of policy.clusterRoles) {
-    await reconcileOne(stores("clusterroles"), r, reconcileRole, report);
-  }
-  for (const b of policy.clusterRoleBindings) {
-    await reconcileOne(stores("clusterrolebindings"), b, reconcileBinding, report);
-  }
-  for (const r of policy.roles) await reconcileOne(stores("roles"), r, reconcileRole, report);
-  for (const b of policy.roleBindings) {
-    await reconcileOne(stores("rolebindings"), b, reconcileBinding, report);
+  const kinds = [
+    [policy.clusterRoles, stores("clusterroles"), reconcileRole],
+    [policy.clusterRoleBindings, stores("clusterrolebindings"), reconcileBinding],
+    [policy.roles, stores("roles"), reconcileRole],
+    [policy.roleBindings, stores("rolebindings"), reconcileBinding],
+  ] as const;
+  for (const [objects, store, compute] of kinds) {
+    // Concurrently, so that the datastore commits the writes of a fresh cluster in a few
+    // transactions; the report keeps the policy's order.
+    const parts = await Promise.all(objects.map(async (o) => {
+      const part: ReconcileReport = { created: [], updated: [], recreated: [], skipped: [] };
+      await reconcileOne(store, o, compute, part);
+      return part;
+    }));
+    for (const part of parts) {
+      for (const key of ["created", "updated", "recreated", "skipped"] as const) {
+        report[key].push(...part[key]);
+      }
+    }
   }
   return report;
 }
