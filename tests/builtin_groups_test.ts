@@ -9,7 +9,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { EC_P256, generateKeyPair, x509 } from "../server/pki/x509.ts";
+import { EC_P256, generateKeyPair } from "../server/pki/x509.ts";
+import { x509 } from "../server/pki/x509_lib.ts";
 import { kubectlSteps, parseTable, startServer } from "./harness.ts";
 
 /** A fresh PKCS#10 request as `spec.request` carries it (base64 of the PEM). */

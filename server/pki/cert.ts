@@ -4,9 +4,13 @@
  * @module
  */
 
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, X509Certificate as NodeX509 } from "node:crypto";
 import { isIP } from "node:net";
-import { EC_P256, generateKeyPair, importSigningKey, privateKeyToPem, x509 } from "./x509.ts";
+import { pemToDer, readCertificate } from "./der.ts";
+import { EC_P256, generateKeyPair, importSigningKey, loadX509, privateKeyToPem } from "./x509.ts";
+import type { x509 } from "./x509_lib.ts";
+
+type X509 = typeof x509;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start a little in the past so a node whose clock lags can use them at once. */
@@ -96,16 +100,17 @@ export function normalizeSan(san: string): string {
   }
 }
 
-function sanExtension(sans: string[]): x509.SubjectAlternativeNameExtension {
+function sanExtension(lib: X509, sans: string[]): x509.SubjectAlternativeNameExtension {
   const names = [...new Set(sans.map(normalizeSan))].map((s): x509.JsonGeneralName => {
     const [type, value] = [s.slice(0, s.indexOf(":")), s.slice(s.indexOf(":") + 1)];
     return { type: type === "ip" ? "ip" : "dns", value };
   });
-  return new x509.SubjectAlternativeNameExtension(names, false);
+  return new lib.SubjectAlternativeNameExtension(names, false);
 }
 
 /** Creates a self-signed ECDSA P-256 CA (basicConstraints CA:true, keyCertSign, cRLSign). */
 export async function createCa(options: CreateCaOptions): Promise<CertAndKey> {
+  const x509 = await loadX509();
   const keys = await generateKeyPair();
   const name = subject(options.commonName);
   const cert = await x509.X509CertificateGenerator.create({
@@ -131,6 +136,7 @@ export async function createCa(options: CreateCaOptions): Promise<CertAndKey> {
 
 /** Issues a leaf certificate signed by `ca`, with a new key unless `keyPem` is given. */
 export async function signCertificate(options: SignCertificateOptions): Promise<CertAndKey> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(options.ca.certPem);
   const signer = await importSigningKey(options.ca.keyPem);
   let keyPem = options.keyPem;
@@ -161,7 +167,7 @@ export async function signCertificate(options: SignCertificateOptions): Promise<
       ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
       : await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
   ];
-  if (options.sans?.length) extensions.push(sanExtension(options.sans));
+  if (options.sans?.length) extensions.push(sanExtension(x509, options.sans));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: subject(options.commonName, options.organizations),
@@ -189,47 +195,29 @@ export function needsRenewal(
     notAfter.getTime() - now.getTime() < withinDays * DAY_MS;
 }
 
-/** Reads the identity, SANs and validity of a PEM certificate (the first one of a bundle). */
+/**
+ * Reads the identity, SANs and validity of a PEM certificate (the first one of a bundle), with
+ * node:crypto and a small DER reader: this runs for every certificate at every start.
+ */
 export function certInfo(certPem: string): CertInfo {
-  let cert: x509.X509Certificate;
+  let cert: NodeX509;
+  let fields;
   try {
-    cert = new x509.X509Certificate(certPem);
+    cert = new NodeX509(certPem);
+    fields = readCertificate(pemToDer(certPem));
   } catch (e) {
     throw new Error(`Cannot parse certificate: ${(e as Error).message}`);
   }
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const sans = (san?.names.items ?? [])
-    .filter((n) => n.type === "dns" || n.type === "ip")
-    .map((n) => normalizeSan(n.value));
-  const basic = cert.getExtension(x509.BasicConstraintsExtension);
+  const sans = fields.sans.map((n) => normalizeSan(n.value));
   return {
-    commonName: cert.subjectName.getField("CN")[0] ?? "",
-    organizations: cert.subjectName.getField("O"),
+    commonName: fields.commonNames[0] ?? "",
+    organizations: fields.organizations,
     sans: [...new Set(sans)].sort(),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    isCa: basic?.ca ?? false,
-    version: certVersion(cert),
+    notBefore: cert.validFromDate,
+    notAfter: cert.validToDate,
+    isCa: cert.ca,
+    version: fields.version,
   };
-}
-
-function certVersion(cert: x509.X509Certificate): number {
-  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] EXPLICIT version INTEGER ... } ... }
-  // A v1 certificate omits the [0] field.
-  const der = new Uint8Array(cert.rawData);
-  const tbs = derHeader(der, derHeader(der, 0).content);
-  const first = derHeader(der, tbs.content);
-  if (der[tbs.content] !== 0xa0) return 1;
-  const version = derHeader(der, first.content);
-  return der[version.content + version.length - 1] + 1;
-}
-
-function derHeader(der: Uint8Array, at: number): { content: number; length: number } {
-  const first = der[at + 1];
-  if (!(first & 0x80)) return { content: at + 2, length: first };
-  let length = 0;
-  for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + der[at + 2 + i];
-  return { content: at + 2 + (first & 0x7f), length };
 }
 
 async function publicKeyOf(keyPem: string): Promise<CryptoKey> {

@@ -9,6 +9,7 @@ import {
   signCertificate,
 } from "./cert.ts";
 import { openssl, opensslText, opensslVerify, withTempDir } from "./testing.ts";
+import { x509 } from "./x509_lib.ts";
 
 const DAY = 86_400_000;
 
@@ -143,4 +144,71 @@ Deno.test("normalizeSan() canonicalises IPs and lower-cases DNS names", () => {
   assert.equal(normalizeSan("FD00:0043::0001"), "ip:fd00:43::1");
   assert.equal(normalizeSan("10.43.0.1"), "ip:10.43.0.1");
   assert.equal(normalizeSan(" My.Host "), "dns:my.host");
+});
+
+Deno.test("certInfo() reads openssl certificates as @peculiar/x509 does", async () => {
+  await withTempDir((dir) => {
+    const key = join(dir, "k.key");
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key);
+    const make = (name: string, ...args: string[]) => {
+      const out = join(dir, `${name}.crt`);
+      openssl("req", "-x509", "-new", "-key", key, "-days", "30", "-out", out, ...args);
+      return openssl("x509", "-in", out);
+    };
+    const certs = [
+      make(
+        "sans",
+        "-utf8",
+        "-subj",
+        "/O=system:nodes/O=Ünïcode, with comma/CN=system:node:n1",
+        "-addext",
+        "subjectAltName=DNS:Node-1.Example,IP:10.0.0.1,IP:fd00:0:0::1,email:a@b,URI:spiffe://x",
+      ),
+      make("plain", "-subj", "/CN=k3s-server-ca@1"),
+      make("nocn", "-subj", "/O=only-org"),
+      make("critical", "-subj", "/CN=c", "-addext", "subjectAltName=critical,DNS:a,DNS:a"),
+    ];
+    for (const pem of certs) {
+      const theirs = new x509.X509Certificate(pem);
+      const info = certInfo(pem);
+      const sans = (theirs.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [])
+        .filter((n) => n.type === "dns" || n.type === "ip").map((n) => normalizeSan(n.value));
+      assert.deepEqual(info, {
+        commonName: theirs.subjectName.getField("CN")[0] ?? "",
+        organizations: theirs.subjectName.getField("O"),
+        sans: [...new Set(sans)].sort(),
+        notBefore: theirs.notBefore,
+        notAfter: theirs.notAfter,
+        isCa: theirs.getExtension(x509.BasicConstraintsExtension)?.ca ?? false,
+        version: 3,
+      });
+    }
+    assert.deepEqual(certInfo(certs[0]).organizations, ["system:nodes", "Ünïcode, with comma"]);
+    assert.deepEqual(certInfo(certs[0]).sans, ["dns:node-1.example", "ip:10.0.0.1", "ip:fd00::1"]);
+    assert.throws(() => certInfo("junk"), /Cannot parse certificate/);
+    return Promise.resolve();
+  });
+});
+
+Deno.test("certInfo() reads the version of a v1 certificate", async () => {
+  await withTempDir(async (dir) => {
+    const key = join(dir, "k.key");
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key);
+    openssl("req", "-new", "-key", key, "-subj", "/CN=v1", "-out", join(dir, "r.csr"));
+    const pem = openssl(
+      "x509",
+      "-req",
+      "-in",
+      join(dir, "r.csr"),
+      "-signkey",
+      key,
+      "-days",
+      "3",
+      "-set_serial",
+      "7",
+    );
+    const info = certInfo(pem);
+    assert.equal(info.version, (await opensslText(pem)).includes("Version: 1") ? 1 : 3);
+    assert.equal(info.commonName, "v1");
+  });
 });

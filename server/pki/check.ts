@@ -8,7 +8,8 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { RENEW_WITHIN_DAYS } from "./cert.ts";
-import { splitPemCertificates, x509 } from "./x509.ts";
+import { splitPemCertificates } from "./x509.ts";
+import { x509 } from "./x509_lib.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,18 +1,21 @@
 /**
- * `@peculiar/x509` wired to WebCrypto, plus PEM and key helpers shared by the PKI files.
- *
- * Import x509 from here, never directly: the Reflect shim must run before the library loads.
+ * PEM and key helpers shared by the PKI files, on node:crypto and WebCrypto, and
+ * {@linkcode loadX509}, the way to `@peculiar/x509` (`x509_lib.ts`) for code that makes
+ * certificates: it is loaded on first use, not with the server.
  *
  * @module
  */
 
-import "./reflect_polyfill.ts";
-import * as x509 from "@peculiar/x509";
 import { createPrivateKey, createPublicKey, X509Certificate as NodeX509 } from "node:crypto";
+import type { x509 } from "./x509_lib.ts";
 
-x509.cryptoProvider.set(crypto);
+let library: Promise<typeof x509> | undefined;
 
-export { x509 };
+/** `@peculiar/x509`, wired to WebCrypto; imported on the first call. */
+export function loadX509(): Promise<typeof x509> {
+  library ??= import("./x509_lib.ts").then((m) => m.x509);
+  return library;
+}
 
 /** ECDSA P-256 with SHA-256: the only key type this PKI issues, as K3s does. */
 export const EC_P256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;

@@ -7,7 +7,8 @@
  * @module
  */
 import type { KubeObject } from "../../../../kube/meta.ts";
-import { x509 } from "../../../pki/x509.ts";
+import { loadX509 } from "../../../pki/x509.ts";
+import type { x509 } from "../../../pki/x509_lib.ts";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/;
 const CHECKED = Symbol("csr-request-check");
@@ -30,10 +31,11 @@ export async function certificateRequestError(request: unknown): Promise<string 
   if (!block || block[1] !== "CERTIFICATE REQUEST") {
     return "PEM block type must be CERTIFICATE REQUEST";
   }
+  const lib = await loadX509();
   let csr: x509.Pkcs10CertificateRequest;
   try {
     const der = Uint8Array.from(atob(block[2].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
-    csr = new x509.Pkcs10CertificateRequest(der);
+    csr = new lib.Pkcs10CertificateRequest(der);
   } catch (err) {
     return `x509: malformed certificate request: ${(err as Error).message}`;
   }

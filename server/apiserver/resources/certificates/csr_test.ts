@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../../../kube/meta.ts";
-import { EC_P256, generateKeyPair, x509 } from "../../../pki/x509.ts";
+import { EC_P256, generateKeyPair } from "../../../pki/x509.ts";
+import { x509 } from "../../../pki/x509_lib.ts";
 import type { RequestContext } from "../../context.ts";
 import { requestInfo } from "../../request_info.ts";
 import { respondError } from "../../respond.ts";
