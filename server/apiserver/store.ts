@@ -129,7 +129,8 @@ export class Store {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     if (opts.continueToken) {
       const token = decodeContinue(opts.continueToken, this.prefix(namespace));
-      return await this.#listFromBackend(namespace, token.rv, token.start, limit, opts.filter);
+      return await this.#pageFromCache(namespace, token.rv, token.start, limit, opts) ??
+        await this.#listFromBackend(namespace, token.rv, token.start, limit, opts.filter);
     }
     const rv = parseRv(opts.resourceVersion);
     if (opts.resourceVersionMatch === "Exact") {
@@ -155,6 +156,56 @@ export class Store {
       };
     }
     return { items, rv: at };
+  }
+
+  /**
+   * The next page of a list at revision `rv` from the watch cache, when the cache is current to
+   * `rv` and nothing under this resource changed since (its state is then the state at `rv`),
+   * else null. A paged list (an informer's first list, 500 at a time) then costs no datastore
+   * reads; a token at a compacted revision still goes to the datastore (410).
+   */
+  async #pageFromCache(
+    namespace: string,
+    rv: number,
+    startKey: string,
+    limit: number,
+    opts: ListOptions,
+  ): Promise<ListResult | null> {
+    const cache = await this.#deps.cacher.cache(this.root);
+    if (cache.revision < rv || rv < cache.oldestRevision) return null;
+    let changed = false;
+    cache.watch({
+      fromRv: rv,
+      filter: () => true,
+      sink: () => {
+        changed = true;
+        return false;
+      },
+    })();
+    if (changed || rv < await this.#deps.backend.compactRevision()) return null;
+    const prefix = this.prefix(namespace);
+    const all = cache.list(prefix);
+    let lo = 0, hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid].key < startKey) lo = mid + 1;
+      else hi = mid;
+    }
+    const items: CachedObject[] = [];
+    for (let i = lo; i < all.length; i++) {
+      const item = all[i];
+      if (opts.filter && !opts.filter(item.obj)) continue;
+      if (limit && items.length === limit) {
+        return {
+          items,
+          rv,
+          continueToken: encodeContinue(rv, items[limit - 1].key + "\0", prefix),
+          remainingItemCount: opts.filtered ? undefined : all.length - i,
+        };
+      }
+      items.push(item);
+    }
+    return { items, rv };
   }
 
   async #listFromBackend(

@@ -247,6 +247,31 @@ Deno.test("a list cut by limit with a selector leaves remainingItemCount out on 
   }
 });
 
+Deno.test("continue pages keep the first page's snapshot when objects change meanwhile", async () => {
+  const s = await testServer();
+  try {
+    for (let i = 0; i < 6; i++) await s.call("POST", CM, { metadata: { name: `r${i}` } });
+    const names = (list: { items: KubeObject[] }) => list.items.map((i) => i.metadata.name);
+    const next = async (cont: string) =>
+      await (await s.call("GET", `${CM}?limit=2&continue=${encodeURIComponent(cont)}`)).json();
+    const first = await (await s.call("GET", `${CM}?limit=2`)).json();
+    // Unchanged: served from the watch cache, the same as the datastore would give.
+    const second = await next(first.metadata.continue);
+    assert.deepEqual(names(second), ["r2", "r3"]);
+    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion);
+    assert.equal(second.metadata.remainingItemCount, 2);
+    // Changed: r4 deleted, r3x added; the next page is still the state of the first page.
+    assert.equal((await s.call("DELETE", `${CM}/r4`)).status, 200);
+    await s.call("POST", CM, { metadata: { name: "r3x" } });
+    const third = await next(second.metadata.continue);
+    assert.deepEqual(names(third), ["r4", "r5"]);
+    assert.equal(third.metadata.resourceVersion, first.metadata.resourceVersion);
+    assert.equal(third.metadata.continue, undefined);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("a NotFound Status for a core resource leaves details.group out", async () => {
   const s = await testServer();
   try {
