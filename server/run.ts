@@ -38,8 +38,7 @@ import { podSubresources } from "./apiserver/subresources/pods.ts";
 import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
-import { type RunningScheduler, startScheduler } from "./scheduler/mod.ts";
-import { hpaSettings, startControllerManager } from "./controllers/mod.ts";
+import type { RunningScheduler } from "./scheduler/mod.ts";
 import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
@@ -259,6 +258,12 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
     );
   }
   ready = true;
+  // The scheduler and the controllers start once the API is ready (as K3s starts them after the
+  // apiserver), so their modules are loaded only now, while /readyz already answers.
+  const [{ startScheduler }, { hpaSettings, startControllerManager }] = await Promise.all([
+    import("./scheduler/mod.ts"),
+    import("./controllers/mod.ts"),
+  ]);
   // The scheduler and the controllers reach the API in-process (loopback.ts): no sockets or TLS,
   // but the same authentication, authorization, admission and flow control as any client.
   const handle: LoopbackHandler = (req, conn, signal) => apiServer.handle(req, conn, signal);
