@@ -40,11 +40,34 @@ export const jsonCodec: Codec = {
   },
 };
 
+/**
+ * A cached object holds its JSON; the parsed form is shared while anything uses it and parsed
+ * again from the JSON once the garbage collector has reclaimed it. Caches hold every object of
+ * every resource (and their previous versions in the event window): parsed trees cost several
+ * times their JSON, and most of them are only ever sent as JSON.
+ */
+class StoredObject implements CachedObject {
+  #parsed: WeakRef<KubeObject>;
+
+  constructor(readonly key: string, readonly rv: number, obj: KubeObject, readonly json: string) {
+    this.#parsed = new WeakRef(obj);
+  }
+
+  get obj(): KubeObject {
+    let obj = this.#parsed.deref();
+    if (!obj) {
+      obj = JSON.parse(this.json) as KubeObject;
+      this.#parsed = new WeakRef(obj);
+    }
+    return obj;
+  }
+}
+
 /** Builds the cached form of an object read at revision `rv`. */
 export function cachedObject(key: string, obj: KubeObject, rv: number): CachedObject {
   const meta = obj.metadata as Record<string, unknown>;
   meta.resourceVersion = String(rv);
-  return { key, rv, obj, json: JSON.stringify(obj) };
+  return new StoredObject(key, rv, obj, JSON.stringify(obj));
 }
 
 export async function decodeKv(codec: Codec, kv: KeyValue, rv = kv.modRevision) {

@@ -15,11 +15,11 @@ import {
 
 /** One object as stored at one revision. Shared between lists and watchers: never mutate it. */
 export interface CachedObject {
-  key: string;
-  rv: number;
-  obj: KubeObject;
+  readonly key: string;
+  readonly rv: number;
+  readonly obj: KubeObject;
   /** `obj` serialized, with `metadata.resourceVersion` set. */
-  json: string;
+  readonly json: string;
 }
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
