@@ -55,6 +55,8 @@ const TARGET_PODS_PER_S = 300;
 /** Every replica of the Deployment Running within this many seconds of its create. */
 const TARGET_DEPLOYMENT_S = 20;
 const TARGET_RSS_MIB = 350;
+/** How long the server is left with only the nodes' heartbeats before its RSS is read. */
+const SETTLE_MS = 5_000;
 const NS = "bench";
 const BACKLOG_NS = "bench-backlog";
 const BACKLOG_SCHEDULER = "bench-scheduler";
@@ -263,6 +265,10 @@ export async function run(args: string[]): Promise<void> {
     // Phase C: one Deployment of `sizes.pods` replicas, through the Deployment and ReplicaSet
     // controllers, the in-server scheduler and the simulated kubelet.
     const deployment = await measureDeployment(client, sizes.pods, ac.signal);
+    const rssAtOnce = rssMiB(pid);
+    // The server then only serves the simulated nodes' heartbeats; what it holds once the burst's
+    // garbage is gone is what the cluster costs (the idle collector runs after two quiet seconds).
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rss = rssMiB(pid);
     t = performance.now();
 
@@ -340,7 +346,12 @@ export async function run(args: string[]): Promise<void> {
         "",
       ],
       [
-        "server RSS at the end",
+        "server RSS when the last pod is Running",
+        rssAtOnce ? `${Math.round(rssAtOnce)} MiB` : "unknown",
+        "",
+      ],
+      [
+        `server RSS at the end (${SETTLE_MS / 1000} s later, the nodes still heartbeating)`,
         rss ? `${Math.round(rss)} MiB` : "unknown",
         `≤ ${TARGET_RSS_MIB} MiB ${rss !== undefined && rss <= TARGET_RSS_MIB ? "✅" : "❌"}`,
       ],

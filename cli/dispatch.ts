@@ -12,20 +12,26 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type AgentConfig, agentFlags } from "./agent_flags.ts";
 import { camelCase } from "./flag.ts";
+import { startIdleCollector } from "./idle_gc.ts";
 import type { Env } from "./resolve.ts";
 import type { ServerConfig } from "./server_flags.ts";
 
 /** Runs `k3s server`, and its embedded agent unless `disableAgent`; resolves to an exit code. */
 export async function dispatchServer(config: ServerConfig): Promise<number> {
-  const { runServer } = await import("../server/run.ts");
-  if (config.disableAgent) return await runServer(config);
-  const stop = new AbortController();
-  const agent = runEmbeddedAgent(config, stop.signal);
+  const stopCollector = startIdleCollector();
   try {
-    return await runServer(config);
+    const { runServer } = await import("../server/run.ts");
+    if (config.disableAgent) return await runServer(config);
+    const stop = new AbortController();
+    const agent = runEmbeddedAgent(config, stop.signal);
+    try {
+      return await runServer(config);
+    } finally {
+      stop.abort();
+      await agent;
+    }
   } finally {
-    stop.abort();
-    await agent;
+    stopCollector();
   }
 }
 
@@ -71,8 +77,13 @@ export async function dispatchSecretsEncrypt(args: readonly string[], env: Env):
 
 /** Runs `k3s agent`; resolves to an exit code. */
 export async function dispatchAgent(config: AgentConfig): Promise<number> {
-  const { runAgent } = await import("../agent/run.ts");
-  return await runAgent(config);
+  const stopCollector = startIdleCollector();
+  try {
+    const { runAgent } = await import("../agent/run.ts");
+    return await runAgent(config);
+  } finally {
+    stopCollector();
+  }
 }
 
 /**

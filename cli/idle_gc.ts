@@ -1,0 +1,111 @@
+/**
+ * Gives memory back after a burst of work. V8 sizes its heap for the allocation rate it sees:
+ * during a burst (a rollout, 10,000 writes, a relist) the heap grows to several times what is
+ * live, and V8's own memory reducer shrinks it only many seconds after the process went quiet.
+ * On a small edge machine that slack is memory the pods cannot have. The idle collector samples
+ * the process once a second; when a busy period is followed by quiet seconds and the heap holds
+ * much more than it did after the last collection, it runs one full collection, which compacts
+ * the heap and returns the freed pages to the system. A process that stays busy is never
+ * interrupted, and a quiet one is collected once, not again until it has been busy.
+ *
+ * @module
+ */
+import process from "node:process";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+/** One sample: CPU used since the previous sample and the heap now. */
+export interface IdleSample {
+  /** CPU time (user + system) since the previous sample, in ms. */
+  cpuMs: number;
+  /** Wall time since the previous sample, in ms. */
+  wallMs: number;
+  /** Bytes the heap has reserved (`total_heap_size`). */
+  heapTotal: number;
+}
+
+export interface IdlePolicy {
+  /** A sample using more than this share of one core is busy. */
+  busyShare: number;
+  /** Collect only when the heap has grown at least this much since the last collection. */
+  minGrowthBytes: number;
+  /** Quiet samples in a row before collecting (a pause inside a burst is not the end of it). */
+  quietSamples: number;
+}
+
+export const DEFAULT_IDLE_POLICY: IdlePolicy = {
+  busyShare: 0.1,
+  minGrowthBytes: 24 << 20,
+  quietSamples: 2,
+};
+
+/** The decision, as a state machine over samples (no clock, no V8): easy to test. */
+export class IdleCollectorState {
+  #busySinceCollect = false;
+  #quiet = 0;
+  #heapAfterCollect: number;
+
+  constructor(heapAtStart: number, readonly policy: IdlePolicy = DEFAULT_IDLE_POLICY) {
+    this.#heapAfterCollect = heapAtStart;
+  }
+
+  /** Whether to collect now. */
+  sample(s: IdleSample): boolean {
+    const busy = s.wallMs > 0 && s.cpuMs / s.wallMs > this.policy.busyShare;
+    if (busy) {
+      this.#busySinceCollect = true;
+      this.#quiet = 0;
+      return false;
+    }
+    this.#quiet++;
+    if (!this.#busySinceCollect || this.#quiet < this.policy.quietSamples) return false;
+    if (s.heapTotal - this.#heapAfterCollect < this.policy.minGrowthBytes) return false;
+    return true;
+  }
+
+  /** Records the heap size a collection left. */
+  collected(heapTotal: number): void {
+    this.#busySinceCollect = false;
+    this.#heapAfterCollect = heapTotal;
+  }
+}
+
+/** V8's full collection, made callable at run time; null where the runtime refuses. */
+export function fullCollection(): (() => void) | null {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc");
+    return typeof gc === "function" ? gc as () => void : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the idle collector for this process (`k3s server`, `k3s agent`); returns its stop. */
+export function startIdleCollector(policy: IdlePolicy = DEFAULT_IDLE_POLICY): () => void {
+  const gc = fullCollection();
+  if (!gc) return () => {};
+  const heap = () => v8.getHeapStatistics().total_heap_size;
+  const state = new IdleCollectorState(heap(), policy);
+  let cpu = process.cpuUsage();
+  let at = performance.now();
+  const timer = setInterval(() => {
+    const nowCpu = process.cpuUsage();
+    const now = performance.now();
+    const cpuMs = (nowCpu.user - cpu.user + nowCpu.system - cpu.system) / 1000;
+    const wallMs = now - at;
+    if (state.sample({ cpuMs, wallMs, heapTotal: heap() })) {
+      gc();
+      state.collected(heap());
+      // The collection's own CPU must not count as work.
+      cpu = process.cpuUsage();
+      at = performance.now();
+      return;
+    }
+    cpu = nowCpu;
+    at = now;
+  }, 1_000);
+  // Never keeps the process alive by itself.
+  (timer as unknown as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import v8 from "node:v8";
+import { fullCollection, IdleCollectorState } from "./idle_gc.ts";
+
+const MB = 1 << 20;
+const busy = (heapMb: number) => ({ cpuMs: 600, wallMs: 1000, heapTotal: heapMb * MB });
+const quiet = (heapMb: number) => ({ cpuMs: 20, wallMs: 1000, heapTotal: heapMb * MB });
+
+Deno.test("the idle collector collects once after a busy period that grew the heap", () => {
+  const s = new IdleCollectorState(60 * MB, {
+    busyShare: 0.1,
+    minGrowthBytes: 24 * MB,
+    quietSamples: 2,
+  });
+  assert.equal(s.sample(quiet(60)), false, "never busy: nothing to give back");
+  assert.equal(s.sample(busy(200)), false, "never while busy");
+  assert.equal(s.sample(quiet(200)), false, "one quiet second may be a pause in the burst");
+  assert.equal(s.sample(busy(300)), false);
+  assert.equal(s.sample(quiet(300)), false);
+  assert.equal(s.sample(quiet(300)), true, "the second quiet second after the burst");
+  s.collected(120 * MB);
+  assert.equal(s.sample(quiet(120)), false, "not again while it stays quiet");
+  assert.equal(s.sample(quiet(200)), false, "growth alone, without a busy period, is not enough");
+});
+
+Deno.test("the idle collector leaves a heap that did not grow enough", () => {
+  const s = new IdleCollectorState(100 * MB, {
+    busyShare: 0.1,
+    minGrowthBytes: 24 * MB,
+    quietSamples: 1,
+  });
+  assert.equal(s.sample(busy(110)), false);
+  assert.equal(s.sample(quiet(110)), false, "10 MB of growth is below the threshold");
+  assert.equal(s.sample(busy(140)), false);
+  assert.equal(s.sample(quiet(140)), true, "40 MB is above it");
+});
+
+Deno.test("the idle collector's busy share is CPU over wall time", () => {
+  const s = new IdleCollectorState(0, { busyShare: 0.1, minGrowthBytes: 0, quietSamples: 1 });
+  assert.equal(s.sample({ cpuMs: 150, wallMs: 1000, heapTotal: 50 * MB }), false, "15 % is busy");
+  assert.equal(s.sample({ cpuMs: 90, wallMs: 1000, heapTotal: 50 * MB }), true, "9 % is quiet");
+});
+
+Deno.test("the runtime gives the idle collector a full collection that frees garbage", () => {
+  const gc = fullCollection();
+  assert.ok(gc, "V8's gc() could not be exposed at run time");
+  let garbage: unknown[] | null = Array.from({ length: 300_000 }, (_, i) => ({ i, s: `x${i}` }));
+  const before = v8.getHeapStatistics().used_heap_size;
+  assert.equal(garbage.length, 300_000);
+  garbage = null;
+  gc();
+  const after = v8.getHeapStatistics().used_heap_size;
+  assert.ok(after < before - 10 * MB, `used heap ${before} -> ${after}`);
+});
