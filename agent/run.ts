@@ -140,6 +140,7 @@ export async function startAgent(
     const kubelet = await Kubelet.create({
       client,
       runtime: cri,
+      events: cri,
       nodeName,
       hostname: hostname().toLowerCase(),
       nodeIps,

@@ -7,6 +7,9 @@
  * `ExecSync` has none; `PullImage` gets the (longer) pull timeout. `CallOptions.timeoutMs`
  * overrides a call's deadline.
  *
+ * {@link GrpcCriClient.watchEvents} follows containerd's event service on the same channel (see
+ * `containerd_events.ts`); another runtime answers it with `UNIMPLEMENTED`.
+ *
  * grpc-js backs off between reconnects (up to 2 minutes by default), and a call made while it
  * waits fails at once; the backoff here stops at 1 s, so a restarted containerd is found again
  * within about a second.
@@ -15,9 +18,22 @@
  */
 import { Client, credentials, type ServiceError } from "@grpc/grpc-js";
 import { CriCodec } from "./codec.ts";
+import {
+  type ContainerdEvent,
+  deserializeEnvelope,
+  serializeSubscribe,
+  SUBSCRIBE_FILTERS,
+  SUBSCRIBE_PATH,
+} from "./containerd_events.ts";
 import { parseRuntimeEndpoint } from "./endpoint.ts";
 import { CriError, grpcCodeName, RuntimeUnavailableError } from "./errors.ts";
-import type { CallOptions, ImageService, RuntimeService } from "./service.ts";
+import type {
+  CallOptions,
+  ImageService,
+  RuntimeEvent,
+  RuntimeEvents,
+  RuntimeService,
+} from "./service.ts";
 import type {
   AttachRequest,
   AuthConfig,
@@ -62,7 +78,7 @@ type Service = "RuntimeService" | "ImageService";
 /** Deadline of one call: a number of ms from now, or none. */
 type Deadline = number | "none";
 
-export class GrpcCriClient implements RuntimeService, ImageService {
+export class GrpcCriClient implements RuntimeService, ImageService, RuntimeEvents {
   readonly endpoint: string;
   #client: Client;
   #codec = new CriCodec();
@@ -270,6 +286,34 @@ export class GrpcCriClient implements RuntimeService, ImageService {
 
   imageFsInfo(options?: CallOptions) {
     return this.#image<ImageFsInfoResponse>("ImageFsInfo", {}, options);
+  }
+
+  watchEvents(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      const call = this.#client.makeServerStreamRequest<{ filters: string[] }, ContainerdEvent>(
+        SUBSCRIBE_PATH,
+        serializeSubscribe,
+        deserializeEnvelope,
+        { filters: SUBSCRIBE_FILTERS },
+        {},
+      );
+      const abort = () => call.cancel();
+      signal.addEventListener("abort", abort, { once: true });
+      call.on("data", (event: ContainerdEvent) => {
+        if (!event.exec) onEvent({ topic: event.topic, containerId: event.containerId });
+      });
+      call.on("error", (error: ServiceError) => {
+        signal.removeEventListener("abort", abort);
+        if (signal.aborted) resolve();
+        else reject(this.#error("Subscribe", error));
+      });
+      call.on("end", () => {
+        signal.removeEventListener("abort", abort);
+        if (signal.aborted) resolve();
+        else reject(new CriError("Subscribe", "UNAVAILABLE", "the event stream ended"));
+      });
+    });
   }
 
   #runtime<Res>(method: string, request: object, options?: CallOptions): Promise<Res> {

@@ -202,3 +202,15 @@ Deno.test("GrpcCriClient calls end at their deadline or when aborted", async () 
     });
   });
 });
+
+Deno.test("GrpcCriClient.watchEvents() rejects as UNIMPLEMENTED on a runtime without containerd's event service", async () => {
+  await withClient({}, async (client) => {
+    const stop = new AbortController();
+    const outcome = await client.watchEvents(() => {}, stop.signal).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(outcome instanceof CriError);
+    assert.equal(outcome.code, "UNIMPLEMENTED");
+  });
+});

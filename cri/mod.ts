@@ -10,7 +10,13 @@
  *
  * @module
  */
-export type { CallOptions, ImageService, RuntimeService } from "./service.ts";
+export type {
+  CallOptions,
+  ImageService,
+  RuntimeEvent,
+  RuntimeEvents,
+  RuntimeService,
+} from "./service.ts";
 export type * from "./types.ts";
 export {
   CriError,

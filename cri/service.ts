@@ -114,6 +114,24 @@ export interface RuntimeService {
   status(verbose?: boolean, options?: CallOptions): Promise<StatusResponse>;
 }
 
+/** A change of a container or sandbox, as the runtime reports it when it happens. */
+export interface RuntimeEvent {
+  /** What happened, as containerd names it (`/tasks/exit`, `/containers/create`, …). */
+  topic: string;
+  /** The container's (or sandbox's) id. */
+  containerId: string;
+}
+
+/** The runtime's stream of container changes, for runtimes that have one. */
+export interface RuntimeEvents {
+  /**
+   * Calls `onEvent` for each container or sandbox that starts, exits, is created or is removed
+   * (not for exec processes), from now until `signal` aborts (then it resolves). Rejects when the stream breaks, and with a
+   * `CriError` of code `UNIMPLEMENTED` when the runtime has no such stream.
+   */
+  watchEvents(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
 /** Images in the runtime's store. */
 export interface ImageService {
   listImages(filter?: ImageSpec, options?: CallOptions): Promise<Image[]>;

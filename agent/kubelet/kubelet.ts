@@ -16,7 +16,7 @@ import { listWatch } from "../../kube/client/reflector.ts";
 import { NODES, PODS } from "../../kube/client/resources.ts";
 import type { Node, Pod } from "../../kube/client/types.ts";
 import { K3S_VERSION } from "../../kube/version.ts";
-import type { ImageService, RuntimeService } from "../../cri/service.ts";
+import type { ImageService, RuntimeEvents, RuntimeService } from "../../cri/service.ts";
 import { isRuntimeUnavailable } from "../../cri/errors.ts";
 import type { AgentPaths, KubeletArgs } from "../config.ts";
 import { ApiObjects } from "./api_objects.ts";
@@ -40,6 +40,8 @@ import { KubeletServer, type KubeletServerTls } from "./server/server.ts";
 export interface KubeletOptions {
   client: KubeClient;
   runtime: RuntimeService & ImageService;
+  /** The runtime's event stream, when it has one: relists follow it instead of a 1 s tick. */
+  events?: RuntimeEvents;
   nodeName: string;
   hostname: string;
   nodeIps: string[];
@@ -207,6 +209,7 @@ export class Kubelet {
       syncer: this.syncer,
       view,
       statuses,
+      events: options.events,
       clock: this.#clock,
       log,
     });

@@ -38,7 +38,7 @@ export class LogRotation {
 
   /** One pass over the running containers. */
   async rotateAll(): Promise<void> {
-    for (const pod of (await this.#o.view.all()).values()) {
+    for (const pod of (await this.#o.view.latest()).values()) {
       for (const c of pod.containers) {
         if (c.state !== "CONTAINER_RUNNING" || !c.logPath) continue;
         try {

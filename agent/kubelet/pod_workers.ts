@@ -1,8 +1,9 @@
 /**
  * The pod loop: a queue of pod UIDs fed by the pod source (API informer and static pods), by
- * a relist of the runtime every second (containers that changed state, pods the API no longer
- * has) and by a periodic resync; workers take one pod at a time and sync, terminate or remove
- * it, then write its status.
+ * relists of the runtime (containers that changed state, pods the API no longer has; every
+ * second, or on the runtime's events, see `relist_loop.ts`) and by a periodic resync; workers
+ * take one pod at a time and sync, terminate or remove it, then write its status. A sync reads
+ * the last relist's view of its pod when that relist began after the pod's previous sync.
  *
  * @module
  */
@@ -13,6 +14,8 @@ import type { Logger } from "../../kube/client/log.ts";
 import { PODS } from "../../kube/client/resources.ts";
 import type { Pod } from "../../kube/client/types.ts";
 import { ItemExponentialRateLimiter, WorkQueue } from "../../kube/client/workqueue.ts";
+import type { RuntimeEvents } from "../../cri/service.ts";
+import { RelistLoop } from "./relist_loop.ts";
 import type { RuntimePod, RuntimeView } from "./runtime_pod.ts";
 import type { StatusManager } from "./status_manager.ts";
 import { gracePeriodOf } from "./kill.ts";
@@ -38,7 +41,12 @@ export interface PodWorkersOptions {
   clock: Clock;
   log: Logger;
   workers?: number;
+  /** The runtime's event stream: relists follow it (`relist_loop.ts`). */
+  events?: RuntimeEvents;
+  /** Between relists without events, and at least between relists (1 s). */
   relistMs?: number;
+  /** Between relists while the event stream stands (10 s). */
+  safetyRelistMs?: number;
   resyncMs?: number;
 }
 
@@ -67,6 +75,8 @@ export class PodWorkers {
   readonly #queue: WorkQueue<string>;
   #seen = new Map<string, string>();
   #relisted = false;
+  /** Where in the view's order each pod's last sync ended ({@link RuntimeView.mark}). */
+  readonly #synced = new Map<string, number>();
   /** When each queued pod was first asked for (the debug log's queue wait). */
   readonly #queuedAt = new Map<string, number>();
 
@@ -88,18 +98,14 @@ export class PodWorkers {
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
     const workers = Array.from({ length: this.#o.workers ?? 16 }, () => this.#work(signal));
-    const relist = (async () => {
-      while (!signal.aborted) {
-        try {
-          await this.relist();
-        } catch (error) {
-          if (!signal.aborted) {
-            this.#o.log.warn(`Cannot relist the runtime: ${(error as Error).message}`);
-          }
-        }
-        await this.#o.clock.sleep(this.#o.relistMs ?? 1000, signal);
-      }
-    })();
+    const relist = new RelistLoop({
+      relist: () => this.relist(),
+      events: this.#o.events,
+      clock: this.#o.clock,
+      log: this.#o.log,
+      intervalMs: this.#o.relistMs,
+      safetyMs: this.#o.safetyRelistMs,
+    }).run(signal);
     const resync = (async () => {
       while (!signal.aborted) {
         await this.#o.clock.sleep(this.#o.resyncMs ?? 15_000, signal);
@@ -142,7 +148,10 @@ export class PodWorkers {
       const queuedAt = this.#queuedAt.get(uid);
       this.#queuedAt.delete(uid);
       try {
-        const again = await this.#sync(uid, queuedAt);
+        const again = await this.#sync(uid, queuedAt).finally(() => {
+          if (this.#o.source.get(uid)) this.#synced.set(uid, this.#o.view.mark());
+          else this.#synced.delete(uid);
+        });
         this.#queue.forget(uid);
         if (again !== undefined && !signal.aborted) this.#queue.addAfter(uid, again);
       } catch (error) {
@@ -208,7 +217,11 @@ export class PodWorkers {
       return undefined;
     }
     const synced = performance.now();
-    const result = await syncer.sync(current);
+    // Nothing but this worker changes the pod in the runtime: a relist that began after its
+    // last sync ended is as good as asking again.
+    const last = this.#synced.get(uid);
+    const runtime = last === undefined ? undefined : view.cached(uid, last);
+    const result = await syncer.sync(current, runtime);
     const written = performance.now();
     if (target && await statuses.set(target, result.status)) {
       const queued = queuedAt === undefined ? "" : `queued ${Math.round(synced - queuedAt)} ms, `;

@@ -3,6 +3,10 @@
  * UID label, with the details (times, exit code, IP) the kubelet needs. A container's status
  * changes only with its state (what the list reports), so it is read again only then.
  *
+ * The last relist is kept (upstream's PLEG cache): a pod's sync reads it instead of asking the
+ * runtime again when the relist began after the pod's previous sync ended ({@link
+ * RuntimeView.mark}), so a periodic resync of an unchanged pod costs no CRI call.
+ *
  * @module
  */
 import type { RuntimeService } from "../../cri/service.ts";
@@ -67,6 +71,9 @@ export class RuntimeView {
   /** Container details by id: they change only with the container's state. */
   readonly #details = new Map<string, RuntimeContainer>();
   readonly #sandboxIps = new Map<string, { ip?: string; additionalIps: string[]; host: boolean }>();
+  /** Orders relists and syncs ({@link mark}). */
+  #tick = 0;
+  #last: { tick: number; pods: Map<string, RuntimePod> } | undefined;
 
   constructor(runtime: RuntimeService) {
     this.#runtime = runtime;
@@ -74,7 +81,33 @@ export class RuntimeView {
 
   /** The pods of every sandbox and container of the runtime (the kubelet's relist). */
   async all(): Promise<Map<string, RuntimePod>> {
-    return await this.#read({});
+    const tick = ++this.#tick;
+    const pods = await this.#read({});
+    if (!this.#last || this.#last.tick < tick) this.#last = { tick, pods };
+    return pods;
+  }
+
+  /**
+   * A point in the order of relists: a caller marks the end of what it did to a pod's sandboxes
+   * and containers, and {@link cached} answers only from a relist that began after it.
+   */
+  mark(): number {
+    return ++this.#tick;
+  }
+
+  /**
+   * The pod as the last relist saw it, when that relist began after `after` (a {@link mark});
+   * undefined when there is none that recent.
+   */
+  cached(uid: string, after: number): RuntimePod | undefined {
+    const last = this.#last;
+    if (!last || last.tick <= after) return undefined;
+    return last.pods.get(uid) ?? { uid, name: "", namespace: "", sandboxes: [], containers: [] };
+  }
+
+  /** The last relist's pods (a fresh relist when there was none). */
+  async latest(): Promise<Map<string, RuntimePod>> {
+    return this.#last?.pods ?? await this.all();
   }
 
   /** One pod's sandboxes and containers (empty lists when it has none). */

@@ -85,10 +85,13 @@ export class PodSyncer {
     return `${pod.metadata.uid}/${name}`;
   }
 
-  /** Brings the pod one step closer to its spec; resolves to its status. */
-  async sync(pod: Pod): Promise<SyncResult> {
+  /**
+   * Brings the pod one step closer to its spec; resolves to its status. `runtime` is the pod's
+   * current state in the runtime when the caller has it (read from the runtime when not).
+   */
+  async sync(pod: Pod, runtime?: RuntimePod): Promise<SyncResult> {
     const lap = lapTimer();
-    const result = await this.#sync(pod, lap);
+    const result = await this.#sync(pod, lap, runtime);
     if (lap.steps.length) {
       this.#o.log.debug(
         `Synced pod ${pod.metadata.namespace}/${pod.metadata.name}: ${lap.steps.join(", ")}`,
@@ -97,10 +100,10 @@ export class PodSyncer {
     return result;
   }
 
-  async #sync(pod: Pod, lap: LapTimer): Promise<SyncResult> {
+  async #sync(pod: Pod, lap: LapTimer, known?: RuntimePod): Promise<SyncResult> {
     const uid = pod.metadata.uid!;
     const waiting = this.#waitingOf(uid);
-    let runtime = await this.#o.view.pod(uid);
+    let runtime = known ?? await this.#o.view.pod(uid);
     const actions = computePodActions({
       pod,
       runtime,

@@ -6,6 +6,10 @@
  * type checks, and claims bound to `hostPath` or `local` volumes. Also the mounts of a
  * container (with `subPath` and `subPathExpr`) and the removal of a finished pod's directory.
  *
+ * What this kubelet set up is remembered (directories made, tmpfs mounted, the payload each
+ * directory holds), so refreshing an unchanged volume compares in memory instead of reading the
+ * mount table and the files again; after a restart the first sync checks the disk.
+ *
  * @module
  */
 import { constants } from "node:fs";
@@ -64,11 +68,37 @@ interface Volume {
   [source: string]: unknown;
 }
 
+/** True when two payloads hold the same files with the same modes. */
+function samePayload(a: Payload, b: Payload): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, file] of a) {
+    const other = b.get(path);
+    if (!other || other.mode !== file.mode) return false;
+    const x = file.content;
+    const y = other.content;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
 export class VolumeManager {
   readonly #o: VolumeManagerOptions;
+  /** Volume directories made (and mounted, for memory-backed ones) by this kubelet. */
+  readonly #ready = new Set<string>();
+  /** What each keyed volume directory holds, as last written or checked. */
+  readonly #written = new Map<string, { payload: Payload; gid?: number }>();
 
   constructor(options: VolumeManagerOptions) {
     this.#o = options;
+  }
+
+  /** Makes `dir` (a tmpfs when `memory`) unless this kubelet already did. */
+  async #prepare(dir: string, memory: boolean, mode?: number, sizeBytes?: number): Promise<void> {
+    if (this.#ready.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode });
+    if (memory) await mountTmpfs(dir, sizeBytes);
+    this.#ready.add(dir);
   }
 
   podDir(uid: string): string {
@@ -108,11 +138,9 @@ export class VolumeManager {
     if (volume.emptyDir !== undefined) {
       const src = (volume.emptyDir ?? {}) as { medium?: string; sizeLimit?: string };
       const dir = this.#dir(pod, "empty-dir", volume.name);
-      await mkdir(dir, { recursive: true, mode: 0o777 });
-      if (src.medium === "Memory") {
-        const size = src.sizeLimit ? parseQuantity(src.sizeLimit).value() : undefined;
-        await mountTmpfs(dir, size);
-      }
+      const memory = src.medium === "Memory";
+      const size = memory && src.sizeLimit ? parseQuantity(src.sizeLimit).value() : undefined;
+      await this.#prepare(dir, memory, 0o777, size);
       return { path: dir, readOnly: false };
     }
     if (volume.hostPath) {
@@ -194,9 +222,13 @@ export class VolumeManager {
       throw new Error(`volumes of type ${kind} are not supported by this kubelet`);
     }
     const dir = this.#dir(pod, plugin, volume.name);
-    await mkdir(dir, { recursive: true });
-    if (memory) await mountTmpfs(dir);
+    const known = this.#written.get(dir);
+    if (known && known.gid === fsGroup && samePayload(known.payload, payload)) {
+      return { path: dir, readOnly: true };
+    }
+    await this.#prepare(dir, memory);
     const changed = await writeAtomically(dir, payload, fsGroup);
+    this.#written.set(dir, { payload, gid: fsGroup });
     if (changed) this.#o.log.debug(`Volume ${volume.name} of ${ns}/${pod.metadata.name} written`);
     return { path: dir, readOnly: true };
   }
@@ -300,6 +332,8 @@ export class VolumeManager {
   /** Unmounts and removes everything of a pod (after its containers are gone). */
   async teardown(uid: string): Promise<void> {
     const dir = this.podDir(uid);
+    for (const d of this.#ready) if (d.startsWith(`${dir}/`)) this.#ready.delete(d);
+    for (const d of this.#written.keys()) if (d.startsWith(`${dir}/`)) this.#written.delete(d);
     await unmountAll(dir);
     await rm(dir, { recursive: true, force: true });
     this.#o.tokens.forget(uid);
