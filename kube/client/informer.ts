@@ -58,6 +58,47 @@ export function stripManagedFields<T extends KubeObject>(obj: T): T {
   return obj;
 }
 
+/**
+ * A transform whose results are shared between every informer of the process that uses it: two
+ * informers decoding the same version of the same object (same `apiVersion`, `kind`, `uid` and
+ * `resourceVersion`, so the same content) keep one copy instead of two. The scheduler and the
+ * controller manager run in one `k3s server` and both cache every pod; with this they cache the
+ * same objects. Informer objects are never mutated (handlers copy before changing), which is
+ * what makes the sharing safe. A copy is forgotten once no informer holds it.
+ */
+export class SharedTransform {
+  readonly #copies = new Map<string, WeakRef<KubeObject>>();
+  readonly #forget = new FinalizationRegistry<string>((key) => {
+    if (this.#copies.get(key)?.deref() === undefined) this.#copies.delete(key);
+  });
+
+  constructor(readonly inner: <T extends KubeObject>(obj: T) => T) {}
+
+  /** The transform to hand to informers (`SharedInformerOptions.transform`). */
+  readonly apply = <T extends KubeObject>(obj: T): T => {
+    const meta = obj.metadata;
+    const out = this.inner(obj);
+    if (!meta?.uid || !meta.resourceVersion) return out;
+    const key = `${obj.apiVersion ?? ""}|${obj.kind ?? ""}|${meta.uid}|${meta.resourceVersion}`;
+    const have = this.#copies.get(key)?.deref();
+    if (have) return have as T;
+    this.#copies.set(key, new WeakRef(out));
+    this.#forget.register(out, key);
+    return out;
+  };
+
+  /** Copies currently shared (for tests). */
+  get size(): number {
+    return this.#copies.size;
+  }
+}
+
+/**
+ * {@link stripManagedFields} with its results shared across the process's informers (see
+ * {@link SharedTransform}): what the in-process scheduler and controller manager use.
+ */
+export const sharedStripManagedFields = new SharedTransform(stripManagedFields);
+
 /** A list+watch cache of one resource with change handlers. */
 export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
   readonly name: string;

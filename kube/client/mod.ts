@@ -75,6 +75,8 @@ export {
   type EventHandlers,
   SharedInformer,
   type SharedInformerOptions,
+  sharedStripManagedFields,
+  SharedTransform,
   stripManagedFields,
 } from "./informer.ts";
 export { InformerFactory, type InformerFactoryOptions } from "./informer_factory.ts";

@@ -10,8 +10,10 @@ import type {
   Node,
   PersistentVolume,
   PersistentVolumeClaim,
+  Pod,
   StorageClass,
 } from "../../kube/client/mod.ts";
+import { keyOf } from "../../kube/client/mod.ts";
 import { NodeInfo } from "./node_info.ts";
 import { hasPodAffinity, type PodInfo } from "./pod_info.ts";
 
@@ -104,6 +106,18 @@ export class SchedulerCache {
     this.removePod(p.key);
     this.#assumed.delete(p.key);
     this.#place(p, nodeName);
+  }
+
+  /**
+   * A bound pod's newer version that changes nothing the scheduler reads (its status, say): the
+   * cached info points at it, so the cache shares the informer's current object instead of
+   * keeping an old version of every pod alive.
+   */
+  refreshPod(pod: Pod): void {
+    const key = keyOf(pod);
+    const node = this.#podNode.get(key);
+    const info = node === undefined ? undefined : this.#nodes.get(node)?.pods.get(key);
+    if (info && info.uid === pod.metadata.uid) info.pod = pod;
   }
 
   /** A pod the scheduler chose `nodeName` for, before the binding is confirmed. */

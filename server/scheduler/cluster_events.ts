@@ -172,7 +172,10 @@ class ClusterWatcher {
         this.#o.queue.delete(key);
         if (queued) this.#o.cache.nominate(queued.info, undefined);
       }
-      if (!changed) return;
+      if (!changed) {
+        this.#o.cache.refreshPod(pod);
+        return;
+      }
       const info = this.#info(pod);
       if (!info) return;
       this.#o.cache.addPod(info, node);

@@ -24,7 +24,7 @@ import {
   PODS,
   realClock,
   silentLogger,
-  stripManagedFields,
+  sharedStripManagedFields,
 } from "../../kube/client/mod.ts";
 import { formatTime } from "../../kube/meta.ts";
 import { SchedulerCache } from "./cache.ts";
@@ -116,7 +116,7 @@ export class Scheduler {
     this.#informers = new InformerFactory(this.#client, {
       clock: this.#clock,
       log: this.#log,
-      transform: stripManagedFields,
+      transform: sharedStripManagedFields.apply,
     });
     watchCluster({
       informers: this.#informers,

@@ -16,7 +16,7 @@ import {
   type Logger,
   realClock,
   silentLogger,
-  stripManagedFields,
+  sharedStripManagedFields,
 } from "../../../kube/client/mod.ts";
 import { ConfigError, positiveInt } from "./config.ts";
 import type { Controller, ControllerContext } from "./controller.ts";
@@ -127,7 +127,7 @@ export class ControllerManager {
     const informers = new InformerFactory(this.#c.client, {
       clock: this.#clock,
       log: this.#log,
-      transform: stripManagedFields,
+      transform: sharedStripManagedFields.apply,
     });
     const ctx: ControllerContext = {
       client: this.#c.client,
