@@ -5,7 +5,8 @@
  * On a small edge machine that slack is memory the pods cannot have. The idle collector samples
  * the process once a second; when a busy period is followed by quiet seconds and the heap holds
  * much more than it did after the last collection, it runs one full collection, which compacts
- * the heap and returns the freed pages to the system. A process that stays busy is never
+ * the heap and returns the freed pages to the system, then asks the C allocator to return its
+ * free pages as well. A process that stays busy is never
  * interrupted, and a quiet one is collected once, not again until it has been busy.
  *
  * @module
@@ -81,10 +82,33 @@ export function fullCollection(): (() => void) | null {
   }
 }
 
+/**
+ * glibc's `malloc_trim(0)`, which hands the free pages inside the C heap back to the system;
+ * null where there is no glibc or no FFI permission. The runtime's native allocations (TLS and
+ * HTTP buffers, SQLite, compiler zones) leave the C heap fragmented after a burst, and glibc
+ * returns only its top on its own: after 3,000 + 3,000 pods the C heap held 168 MB.
+ */
+export function nativeTrim(): (() => number) | null {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno?.build.os !== "linux" || typeof deno.dlopen !== "function") return null;
+  try {
+    const libc = deno.dlopen(
+      "libc.so.6",
+      {
+        malloc_trim: { parameters: ["usize"], result: "i32" },
+      } as const,
+    );
+    return () => libc.symbols.malloc_trim(0n);
+  } catch {
+    return null;
+  }
+}
+
 /** Starts the idle collector for this process (`k3s server`, `k3s agent`); returns its stop. */
 export function startIdleCollector(policy: IdlePolicy = DEFAULT_IDLE_POLICY): () => void {
   const gc = fullCollection();
   if (!gc) return () => {};
+  const trim = nativeTrim();
   const heap = () => v8.getHeapStatistics().total_heap_size;
   const state = new IdleCollectorState(heap(), policy);
   let cpu = process.cpuUsage();
@@ -96,6 +120,7 @@ export function startIdleCollector(policy: IdlePolicy = DEFAULT_IDLE_POLICY): ()
     const wallMs = now - at;
     if (state.sample({ cpuMs, wallMs, heapTotal: heap() })) {
       gc();
+      trim?.();
       state.collected(heap());
       // The collection's own CPU must not count as work.
       cpu = process.cpuUsage();

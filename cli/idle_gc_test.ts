@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import v8 from "node:v8";
-import { fullCollection, IdleCollectorState } from "./idle_gc.ts";
+import { fullCollection, IdleCollectorState, nativeTrim } from "./idle_gc.ts";
 
 const MB = 1 << 20;
 const busy = (heapMb: number) => ({ cpuMs: 600, wallMs: 1000, heapTotal: heapMb * MB });
@@ -51,4 +51,13 @@ Deno.test("the runtime gives the idle collector a full collection that frees gar
   gc();
   const after = v8.getHeapStatistics().used_heap_size;
   assert.ok(after < before - 10 * MB, `used heap ${before} -> ${after}`);
+});
+
+Deno.test({
+  name: "the idle collector can trim the C heap on glibc Linux",
+  ignore: Deno.build.os !== "linux" || Deno.build.env === "musl",
+}, () => {
+  const trim = nativeTrim();
+  assert.ok(trim, "malloc_trim could not be reached through FFI");
+  assert.ok([0, 1].includes(trim()), "malloc_trim answers 0 or 1");
 });
