@@ -31,6 +31,11 @@ const LEVELS = [1, 16, 64] as const;
 const SMALL_LIST = 10;
 const BIG_LIST = 5_000;
 const HELD = 10_000;
+/**
+ * How long the server is left alone before an RSS reading: what it holds, without the garbage of
+ * the burst before (its idle collector runs after two quiet seconds).
+ */
+const SETTLE_MS = 5_000;
 const WATCHERS = 1_000;
 /**
  * Connections the 1,000 watchers use: one each, as 1,000 kubelets would. The fan-out runs last
@@ -133,8 +138,12 @@ export async function run(args: string[]): Promise<void> {
     progress("cold start");
     server = await startServerProcess(main, dataDir, port, denoFlags);
     rows.push(startRow("cold start to /readyz ok (fresh data dir)", server.readyMs));
-    await sleep(1_000);
-    rows.push(rssRow("server RSS, idle after start", rssMb(server.pid), TARGETS.idleRssMb));
+    await sleep(SETTLE_MS);
+    rows.push(rssRow(
+      `server RSS, idle ${SETTLE_MS / 1000} s after start`,
+      rssMb(server.pid),
+      TARGETS.idleRssMb,
+    ));
 
     const kc = await loadKubeconfig(join(dataDir, "kc.yaml"));
     const connect = async (n: number) => {
@@ -164,10 +173,12 @@ export async function run(args: string[]): Promise<void> {
     const held = await configMapCount(admin);
     const fill = Math.max(0, HELD - held);
     if (fill > 0) await creates(perLevel, "bench-fill", "fill", fill);
-    await sleep(2_000);
+    await sleep(SETTLE_MS);
     rows.push(rssRow(
       `server RSS, holding ${(held + fill).toLocaleString("en")} ConfigMaps ` +
-        `(${clients.length} idle client connections open)`,
+        `${
+          SETTLE_MS / 1000
+        } s after the last write (${clients.length} idle client connections open)`,
       rssMb(server.pid),
       TARGETS.heldRssMb,
     ));
@@ -186,8 +197,10 @@ export async function run(args: string[]): Promise<void> {
       `warm restart to /readyz ok (${(held + fill).toLocaleString("en")} ConfigMaps)`,
       server.readyMs,
     ));
-    await sleep(1_000);
-    rows.push(rssRow("server RSS, idle after warm restart", rssMb(server.pid)));
+    await sleep(SETTLE_MS);
+    rows.push(
+      rssRow(`server RSS, idle ${SETTLE_MS / 1000} s after warm restart`, rssMb(server.pid)),
+    );
     const [again] = await connect(1);
     const started = performance.now();
     const all = await expect(again, "GET", "/api/v1/configmaps", 200);

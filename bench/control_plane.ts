@@ -56,7 +56,7 @@ const TARGET_PODS_PER_S = 300;
 const TARGET_DEPLOYMENT_S = 20;
 const TARGET_RSS_MIB = 350;
 /** How long the server is left with only the nodes' heartbeats before its RSS is read. */
-const SETTLE_MS = 5_000;
+const SETTLE_MS = 10_000;
 const NS = "bench";
 const BACKLOG_NS = "bench-backlog";
 const BACKLOG_SCHEDULER = "bench-scheduler";
