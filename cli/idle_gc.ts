@@ -5,8 +5,8 @@
  * On a small edge machine that slack is memory the pods cannot have. The idle collector samples
  * the process once a second; when a busy period is followed by quiet seconds and the heap holds
  * much more than it did after the last collection, it runs one full collection, which compacts
- * the heap and returns the freed pages to the system, then asks the C allocator to return its
- * free pages as well. A process that stays busy is never
+ * the heap and returns the freed pages to the system; either way it then asks the C allocator to
+ * return its free pages. A process that stays busy is never
  * interrupted, and a quiet one is collected once, not again until it has been busy.
  *
  * @module
@@ -40,9 +40,13 @@ export const DEFAULT_IDLE_POLICY: IdlePolicy = {
   quietSamples: 2,
 };
 
+/** What to do after a sample: nothing, return the C heap's free pages, or also collect V8's. */
+export type IdleAction = "collect" | "trim" | null;
+
 /** The decision, as a state machine over samples (no clock, no V8): easy to test. */
 export class IdleCollectorState {
-  #busySinceCollect = false;
+  /** Starting counts as busy: the start leaves the most garbage behind. */
+  #busy = true;
   #quiet = 0;
   #heapAfterCollect: number;
 
@@ -50,23 +54,25 @@ export class IdleCollectorState {
     this.#heapAfterCollect = heapAtStart;
   }
 
-  /** Whether to collect now. */
-  sample(s: IdleSample): boolean {
+  /**
+   * What to do now: once quiet after being busy, a full collection when the heap grew enough
+   * since the last one, else only a trim of the C heap.
+   */
+  sample(s: IdleSample): IdleAction {
     const busy = s.wallMs > 0 && s.cpuMs / s.wallMs > this.policy.busyShare;
     if (busy) {
-      this.#busySinceCollect = true;
+      this.#busy = true;
       this.#quiet = 0;
-      return false;
+      return null;
     }
     this.#quiet++;
-    if (!this.#busySinceCollect || this.#quiet < this.policy.quietSamples) return false;
-    if (s.heapTotal - this.#heapAfterCollect < this.policy.minGrowthBytes) return false;
-    return true;
+    if (!this.#busy || this.#quiet < this.policy.quietSamples) return null;
+    this.#busy = false;
+    return s.heapTotal - this.#heapAfterCollect >= this.policy.minGrowthBytes ? "collect" : "trim";
   }
 
   /** Records the heap size a collection left. */
   collected(heapTotal: number): void {
-    this.#busySinceCollect = false;
     this.#heapAfterCollect = heapTotal;
   }
 }
@@ -107,8 +113,8 @@ export function nativeTrim(): (() => number) | null {
 /** Starts the idle collector for this process (`k3s server`, `k3s agent`); returns its stop. */
 export function startIdleCollector(policy: IdlePolicy = DEFAULT_IDLE_POLICY): () => void {
   const gc = fullCollection();
-  if (!gc) return () => {};
   const trim = nativeTrim();
+  if (!gc) return () => {};
   const heap = () => v8.getHeapStatistics().total_heap_size;
   const state = new IdleCollectorState(heap(), policy);
   let cpu = process.cpuUsage();
@@ -118,10 +124,13 @@ export function startIdleCollector(policy: IdlePolicy = DEFAULT_IDLE_POLICY): ()
     const now = performance.now();
     const cpuMs = (nowCpu.user - cpu.user + nowCpu.system - cpu.system) / 1000;
     const wallMs = now - at;
-    if (state.sample({ cpuMs, wallMs, heapTotal: heap() })) {
-      gc();
+    const action = state.sample({ cpuMs, wallMs, heapTotal: heap() });
+    if (action) {
+      if (action === "collect") {
+        gc();
+        state.collected(heap());
+      }
       trim?.();
-      state.collected(heap());
       // The collection's own CPU must not count as work.
       cpu = process.cpuUsage();
       at = performance.now();
