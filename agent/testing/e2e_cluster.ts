@@ -83,8 +83,11 @@ export interface E2eCluster {
   kill(): Promise<void>;
   /** Starts k3s again on the same data dir. */
   start(): Promise<void>;
-  /** Joins another node: `k3s agent` in a sandbox of its own; resolves once it is Ready. */
-  addAgent(nodeName: string, args?: string[]): Promise<E2eAgent>;
+  /**
+   * Joins another node: `k3s agent` in a sandbox of its own; resolves once it is Ready.
+   * `denoFlags` go to the agent's `deno run`.
+   */
+  addAgent(nodeName: string, args?: string[], denoFlags?: string[]): Promise<E2eAgent>;
   logs(): string;
   close(): Promise<void>;
 }
@@ -210,7 +213,7 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
       await sandbox.killWhere((cmd) => cmd[0].endsWith("containerd"));
     },
     start,
-    async addAgent(name, args = []) {
+    async addAgent(name, args = [], denoFlags = []) {
       const n = agents.length;
       const serverEnd = `172.31.254.${4 * n + 1}`;
       const agentIp = `172.31.254.${4 * n + 2}`;
@@ -247,7 +250,7 @@ export async function startE2eCluster(options: E2eOptions = {}): Promise<E2eClus
         "--node-name",
         name,
         ...args,
-      ]);
+      ], denoFlags);
       const agent: E2eAgent = {
         nodeName: name,
         nodeIp: agentIp,

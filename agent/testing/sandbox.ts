@@ -145,10 +145,21 @@ export class Sandbox {
     }).spawn();
   }
 
-  /** Starts `k3s <args>` (this checkout's main.ts) inside the sandbox. */
-  k3s(args: string[]): K3sProcess {
+  /**
+   * Starts `k3s <args>` (this checkout's main.ts) inside the sandbox; `denoFlags` go to
+   * `deno run` (`--v8-flags=…`, `--cpu-prof` for a benchmark).
+   */
+  k3s(args: string[], denoFlags: string[] = []): K3sProcess {
     const child = new Deno.Command("nsenter", {
-      args: [...this.nsArgs(true), Deno.execPath(), "run", "-A", join(REPO, "main.ts"), ...args],
+      args: [
+        ...this.nsArgs(true),
+        Deno.execPath(),
+        "run",
+        "-A",
+        ...denoFlags,
+        join(REPO, "main.ts"),
+        ...args,
+      ],
       env: {
         NO_COLOR: "1",
         PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin",
