@@ -24,7 +24,7 @@ import { decodeContinue, encodeContinue } from "./continue_token.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./object_meta.ts";
 import { apiVersionOf, groupResource, type ResourceDef, type WriteContext } from "./resource.ts";
 import { recordManagedFields } from "./managed_fields.ts";
-import type { CachedObject, ObjectFilter, WatchSink } from "./watch_cache.ts";
+import { type CachedObject, MATCH_ALL, type ObjectFilter, type WatchSink } from "./watch_cache.ts";
 import { deepEqualExcept, generateName } from "./object_util.ts";
 
 export interface StoreDeps {
@@ -176,7 +176,7 @@ export class Store {
     let changed = false;
     cache.watch({
       fromRv: rv,
-      filter: () => true,
+      filter: MATCH_ALL,
       sink: () => {
         changed = true;
         return false;
@@ -284,20 +284,17 @@ export class Store {
   ): Promise<() => void> {
     const cache = await this.#deps.cacher.cache(this.root);
     const prefix = this.prefix(namespace);
-    const nsFilter: ObjectFilter = prefix === this.root
-      ? opts.filter
-      : (o) => (o.metadata as ObjectMeta).namespace === namespace && opts.filter(o);
     const rv = parseRv(opts.resourceVersion);
     if (!rv || opts.sendInitialEvents) {
       if (opts.resourceVersion === undefined || opts.resourceVersion === "") {
         await this.#deps.cacher.sync();
       } else if (rv) await this.#waitForCache(rv);
-      return cache.watch({ initial: true, filter: nsFilter, sink });
+      return cache.watch({ initial: true, prefix, filter: opts.filter, sink });
     }
     // Else the changes up to `rv` that the cache has yet to apply would reach the watcher,
     // though the client saw them already.
     await this.#waitForCache(rv);
-    return cache.watch({ fromRv: rv, filter: nsFilter, sink });
+    return cache.watch({ fromRv: rv, prefix, filter: opts.filter, sink });
   }
 
   /** Waits until the watch caches hold revision `rv`, as upstream: 3 s, then 504 and retry. */

@@ -14,7 +14,7 @@ import type { Served } from "./registry.ts";
 import { apiVersionOf } from "./resource.ts";
 import { inRequestedVersion } from "./respond.ts";
 import { partialMetadata, toTable } from "./table.ts";
-import { type CachedObject, type EventType, TooOldError } from "./watch_cache.ts";
+import { type CachedObject, type EventType, MATCH_ALL, TooOldError } from "./watch_cache.ts";
 
 /** Events a slow client may have queued before it is dropped. */
 const MAX_QUEUED = 10_000;
@@ -28,7 +28,7 @@ export async function serveWatch(
   const { def, store } = served;
   const q = ctx.url.searchParams;
   const wanted = negotiate(ctx.req.headers.get("accept"));
-  const filter0 = objectFilter(ctx.url, def) ?? (() => true);
+  const filter0 = objectFilter(ctx.url, def) ?? MATCH_ALL;
   const name = ctx.info.name;
   const filter = name
     ? (o: Parameters<typeof filter0>[0]) => o.metadata.name === name && filter0(o)

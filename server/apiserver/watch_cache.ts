@@ -34,6 +34,9 @@ export interface CacheEvent {
 /** Decides whether an object is visible to one watcher or list. */
 export type ObjectFilter = (obj: KubeObject) => boolean;
 
+/** The filter of a watch without selectors: the cache delivers without reading the objects. */
+export const MATCH_ALL: ObjectFilter = () => true;
+
 /** What a watcher receives; returning false means the watcher could not keep up. */
 export type WatchSink = (
   type: EventType | "BOOKMARK",
@@ -42,6 +45,8 @@ export type WatchSink = (
 ) => boolean;
 
 interface Watcher {
+  /** Only keys under it (a namespace's); a key never changes, so no object is read for it. */
+  prefix: string;
   filter: ObjectFilter;
   sink: WatchSink;
 }
@@ -139,11 +144,22 @@ export class WatchCache {
    * Returns the function that stops the watcher.
    */
   watch(
-    options: { fromRv?: number; initial?: boolean; filter: ObjectFilter; sink: WatchSink },
+    options: {
+      fromRv?: number;
+      initial?: boolean;
+      /** Keys under this prefix only (default: the whole resource). */
+      prefix?: string;
+      filter: ObjectFilter;
+      sink: WatchSink;
+    },
   ): () => void {
-    const w: Watcher = { filter: options.filter, sink: options.sink };
+    const w: Watcher = {
+      prefix: options.prefix ?? this.prefix,
+      filter: options.filter,
+      sink: options.sink,
+    };
     if (options.initial) {
-      for (const item of this.list(this.prefix, w.filter)) {
+      for (const item of this.list(w.prefix, w.filter === MATCH_ALL ? undefined : w.filter)) {
         if (!w.sink("ADDED", item, item.rv)) return () => {};
       }
     } else if (options.fromRv !== undefined) {
@@ -163,6 +179,13 @@ export class WatchCache {
   }
 
   #deliver(w: Watcher, event: CacheEvent): void {
+    if (w.prefix !== this.prefix && !event.object.key.startsWith(w.prefix)) return;
+    if (w.filter === MATCH_ALL) {
+      // What the general case below decides when the filter takes everything.
+      const type = event.type === "DELETED" ? "DELETED" : event.prev ? "MODIFIED" : "ADDED";
+      if (!w.sink(type, event.object, event.rv)) this.#watchers.delete(w);
+      return;
+    }
     const now = event.type === "DELETED" ? false : w.filter(event.object.obj);
     const before = event.prev ? w.filter(event.prev.obj) : false;
     let ok = true;

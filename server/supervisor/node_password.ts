@@ -16,6 +16,7 @@ import { forbidden, StatusError } from "../../kube/errors.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import type { WriteContext } from "../apiserver/resource.ts";
 import type { Store } from "../apiserver/store.ts";
+import { MATCH_ALL } from "../apiserver/watch_cache.ts";
 
 const LOG2_N = 15;
 const R = 8;
@@ -120,7 +121,7 @@ export async function watchNodeDeletions(
   secrets: Store,
   log: (message: string) => void,
 ): Promise<() => void> {
-  return await nodes.watch("", { resourceVersion: "0", filter: () => true }, (type, item) => {
+  return await nodes.watch("", { resourceVersion: "0", filter: MATCH_ALL }, (type, item) => {
     if (type !== "DELETED" || !item) return true;
     const name = nodePasswordSecretName(item.obj.metadata.name ?? "");
     secrets.delete("kube-system", name, writeContext(), {}).catch((err) => {

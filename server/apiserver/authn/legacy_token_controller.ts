@@ -16,6 +16,7 @@ import type { WriteContext } from "../resource.ts";
 import type { Store, WriteOptions } from "../store.ts";
 import { KeyedWorker } from "./keyed_worker.ts";
 import { legacyClaims, type ServiceAccountTokenSigner } from "./sa_claims.ts";
+import { MATCH_ALL } from "../watch_cache.ts";
 
 export const SA_TOKEN_TYPE = "kubernetes.io/service-account-token";
 export const SA_NAME_ANNOTATION = "kubernetes.io/service-account.name";
@@ -77,7 +78,7 @@ export class LegacyTokenController {
       }),
     );
     this.#stops.push(
-      await this.#serviceAccounts.watch("", { filter: () => true }, (_type, item) => {
+      await this.#serviceAccounts.watch("", { filter: MATCH_ALL }, (_type, item) => {
         if (item) void this.#enqueueSecretsOf(item.obj);
         return true;
       }),

@@ -10,7 +10,7 @@
 import { isJsonObject, type KubeObject } from "../../../kube/meta.ts";
 import type { Registry } from "../registry.ts";
 import type { Store } from "../store.ts";
-import type { EventType } from "../watch_cache.ts";
+import { type EventType, MATCH_ALL } from "../watch_cache.ts";
 import { type PodRefs, podRefs, pvSecrets } from "./pod_refs.ts";
 
 /** The kinds of object a node may be related to. */
@@ -70,7 +70,7 @@ export class NodeGraph {
         return; // not served here: nothing to relate
       }
       this.#stops.push(
-        await store.watch("", { filter: () => true }, (type, item) => {
+        await store.watch("", { filter: MATCH_ALL }, (type, item) => {
           if (item && type !== "BOOKMARK") apply(type, item.obj);
           return true;
         }),

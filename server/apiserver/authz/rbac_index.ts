@@ -9,7 +9,7 @@ import { notFound } from "../../../kube/errors.ts";
 import type { KubeObject } from "../../../kube/meta.ts";
 import type { UserInfo } from "../resource.ts";
 import type { Store } from "../store.ts";
-import type { EventType } from "../watch_cache.ts";
+import { type EventType, MATCH_ALL } from "../watch_cache.ts";
 import { type PolicyRule, RBAC_GROUP, type RoleRef, type Subject } from "./rbac_rules.ts";
 
 /** One binding, as seen through one of its subjects. */
@@ -106,7 +106,7 @@ export class RbacIndex {
   /** Loads every RBAC object from the stores' watch caches and follows their changes. */
   async start(stores: Record<RbacKind, Pick<Store, "watch">>): Promise<void> {
     for (const kind of RBAC_KINDS) {
-      const stop = await stores[kind].watch("", { filter: () => true }, (type, item) => {
+      const stop = await stores[kind].watch("", { filter: MATCH_ALL }, (type, item) => {
         if (item) this.apply(kind, type as EventType, item.obj);
         return true;
       });

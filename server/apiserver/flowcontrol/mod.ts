@@ -30,6 +30,7 @@ import {
 } from "../resources/flowcontrol/bootstrap.ts";
 import { type Classification, classify, compileSchemas } from "./classify.ts";
 import { PriorityLevel, Rejected } from "./priority_level.ts";
+import { MATCH_ALL } from "../watch_cache.ts";
 
 type Json = Record<string, unknown>;
 
@@ -121,7 +122,7 @@ export class FlowControl {
     };
     for (const plural of ["flowschemas", "prioritylevelconfigurations"] as const) {
       this.#stops.push(
-        await registry.store(GROUP, plural).watch("", { filter: () => true }, (type, item) => {
+        await registry.store(GROUP, plural).watch("", { filter: MATCH_ALL }, (type, item) => {
           if (!item || type === "BOOKMARK") return true;
           const name = item.obj.metadata.name!;
           if (type === "DELETED") objects[plural].delete(name);

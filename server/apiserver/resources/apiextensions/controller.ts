@@ -26,6 +26,7 @@ import {
   type TakenNames,
   takenNames,
 } from "./naming.ts";
+import { MATCH_ALL } from "../../watch_cache.ts";
 
 export interface CrdControllerOptions {
   registry: Registry;
@@ -69,7 +70,7 @@ export class CrdController {
 
   /** Follows the CRD store and resolves once every existing CRD was reconciled once. */
   async start(): Promise<void> {
-    this.#stop = await this.#store.watch("", { filter: () => true }, (type, item) => {
+    this.#stop = await this.#store.watch("", { filter: MATCH_ALL }, (type, item) => {
       if (!item) return true;
       const name = item.obj.metadata.name!;
       if (type === "DELETED") this.#crds.delete(name);
