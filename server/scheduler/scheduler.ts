@@ -23,8 +23,8 @@ import {
   type PodCondition,
   PODS,
   realClock,
-  silentLogger,
   sharedStripManagedFields,
+  silentLogger,
 } from "../../kube/client/mod.ts";
 import { formatTime } from "../../kube/meta.ts";
 import { SchedulerCache } from "./cache.ts";

@@ -15,8 +15,8 @@ import {
   LeaseLock,
   type Logger,
   realClock,
-  silentLogger,
   sharedStripManagedFields,
+  silentLogger,
 } from "../../../kube/client/mod.ts";
 import { ConfigError, positiveInt } from "./config.ts";
 import type { Controller, ControllerContext } from "./controller.ts";
