@@ -23,7 +23,6 @@ import { detectNodeIp } from "./host_ip.ts";
 import { joinCluster, type JoinResult } from "./join/join.ts";
 import { parseJoinToken } from "./join/token.ts";
 import { Kubelet } from "./kubelet/kubelet.ts";
-import { startMallocTrim } from "./malloc_trim.ts";
 import { PodNetwork } from "./network/pod_network.ts";
 
 export type { AgentRunConfig } from "./config.ts";
@@ -126,9 +125,7 @@ export async function startAgent(
     keyPem: join.kubeletClient.keyPem,
     userAgent: `kubelet/${K3S_VERSION}`,
   });
-  const stopTrim = startMallocTrim();
   const cleanup = async () => {
-    stopTrim();
     client.close();
     cri.close();
     await runtime.stop();
