@@ -44,7 +44,8 @@ Deno.test("python client lists, then watches from the list's resourceVersion", a
       collect(child.stderr, (t) => stderr += t),
     ]);
     const deadline = Date.now() + DEADLINE_MS;
-    const lines = () => stdout.split("\n").filter((l) => l !== "");
+    // Whole lines only: a line may reach the pipe in several writes.
+    const lines = () => stdout.split("\n").slice(0, -1).filter((l) => l !== "");
 
     // Poll for the LISTED line: the objects below must be created after the list.
     let exited = false;

@@ -19,7 +19,7 @@ def main() -> None:
     core = client.CoreV1Api()
     listed = core.list_namespaced_config_map(namespace)
     names = ",".join(cm.metadata.name for cm in listed.items)
-    print("LISTED", listed.metadata.resource_version, names, flush=True)
+    print(f"LISTED {listed.metadata.resource_version} {names}", flush=True)
     seen = 0
     stream = watch.Watch()
     for event in stream.stream(
@@ -29,11 +29,11 @@ def main() -> None:
         timeout_seconds=30,
     ):
         meta = event["object"].metadata
-        print("EVENT", event["type"], meta.name, meta.resource_version, flush=True)
+        print(f"EVENT {event['type']} {meta.name} {meta.resource_version}", flush=True)
         seen += 1
         if seen >= wanted:
             stream.stop()
-    print("DONE", seen, flush=True)
+    print(f"DONE {seen}", flush=True)
 
 
 if __name__ == "__main__":
