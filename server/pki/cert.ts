@@ -6,9 +6,11 @@
 
 import { createPublicKey, X509Certificate as NodeX509 } from "node:crypto";
 import { isIP } from "node:net";
-import { buildCertificate, encodeName, keyIdOf, subjectOf } from "./cert_builder.ts";
 import { pemToDer, readCertificate } from "./der.ts";
-import { EC_P256, generateKeyPair, importSigningKey, privateKeyToPem, toPem } from "./x509.ts";
+import { EC_P256, generateKeyPair, importSigningKey, loadX509, privateKeyToPem } from "./x509.ts";
+import type { x509 } from "./x509_lib.ts";
+
+type X509 = typeof x509;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start a little in the past so a node whose clock lags can use them at once. */
@@ -64,10 +66,14 @@ export interface CertInfo {
   version: number;
 }
 
-function randomSerial(): Uint8Array {
+function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] & 0x7f) | 0x40; // positive, and no leading zero byte to strip
-  return bytes;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function subject(commonName: string, organizations: string[] = []): x509.JsonName {
+  return [...organizations.map((o) => ({ O: [o] })), { CN: [commonName] }];
 }
 
 function validity(now: Date, days: number) {
@@ -94,36 +100,44 @@ export function normalizeSan(san: string): string {
   }
 }
 
+function sanExtension(lib: X509, sans: string[]): x509.SubjectAlternativeNameExtension {
+  const names = [...new Set(sans.map(normalizeSan))].map((s): x509.JsonGeneralName => {
+    const [type, value] = [s.slice(0, s.indexOf(":")), s.slice(s.indexOf(":") + 1)];
+    return { type: type === "ip" ? "ip" : "dns", value };
+  });
+  return new lib.SubjectAlternativeNameExtension(names, false);
+}
+
 /** Creates a self-signed ECDSA P-256 CA (basicConstraints CA:true, keyCertSign, cRLSign). */
 export async function createCa(options: CreateCaOptions): Promise<CertAndKey> {
+  const x509 = await loadX509();
   const keys = await generateKeyPair();
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
-  const name = encodeName(options.commonName);
-  const der = await buildCertificate({
-    serial: randomSerial(),
+  const name = subject(options.commonName);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
     subject: name,
     issuer: name,
     ...validity(options.now ?? new Date(), options.days ?? CA_DAYS),
-    spki,
-    isCa: true,
-    subjectKeyId: await keyIdOf(spki),
-  }, { key: keys.privateKey, algorithm: EC_P256 });
-  return { certPem: toPem(der, "CERTIFICATE"), keyPem: await privateKeyToPem(keys.privateKey) };
+    signingAlgorithm: EC_P256,
+    publicKey: keys.publicKey,
+    signingKey: keys.privateKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign |
+          x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: pemOf(cert), keyPem: await privateKeyToPem(keys.privateKey) };
 }
 
 /** Issues a leaf certificate signed by `ca`, with a new key unless `keyPem` is given. */
 export async function signCertificate(options: SignCertificateOptions): Promise<CertAndKey> {
-  if (!["client", "server", "both"].includes(options.usage)) {
-    throw new Error(`Cannot sign certificate: unknown usage "${options.usage}"`);
-  }
-  let caDer: Uint8Array;
-  let ca;
-  try {
-    caDer = pemToDer(options.ca.certPem);
-    ca = readCertificate(caDer);
-  } catch (e) {
-    throw new Error(`Cannot parse CA certificate: ${(e as Error).message}`);
-  }
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(options.ca.certPem);
   const signer = await importSigningKey(options.ca.keyPem);
   let keyPem = options.keyPem;
   let publicKey: CryptoKey;
@@ -134,20 +148,37 @@ export async function signCertificate(options: SignCertificateOptions): Promise<
     keyPem = await privateKeyToPem(keys.privateKey);
     publicKey = keys.publicKey;
   }
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const der = await buildCertificate({
-    serial: randomSerial(),
-    subject: encodeName(options.commonName, options.organizations),
-    issuer: subjectOf(caDer),
+  const eku = {
+    client: [x509.ExtendedKeyUsage.clientAuth],
+    server: [x509.ExtendedKeyUsage.serverAuth],
+    both: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+  }[options.usage];
+  if (!eku) throw new Error(`Cannot sign certificate: unknown usage "${options.usage}"`);
+  const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
+    new x509.ExtendedKeyUsageExtension(eku, false),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    caKeyId
+      ? new x509.AuthorityKeyIdentifierExtension(caKeyId)
+      : await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+  ];
+  if (options.sans?.length) extensions.push(sanExtension(x509, options.sans));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: subject(options.commonName, options.organizations),
+    issuer: caCert.subjectName,
     ...validity(options.now ?? new Date(), options.days ?? LEAF_DAYS),
-    spki,
-    isCa: false,
-    usage: options.usage,
-    subjectKeyId: await keyIdOf(spki),
-    authorityKeyId: ca.subjectKeyId ?? await keyIdOf(ca.spki),
-    sans: [...new Set((options.sans ?? []).map(normalizeSan))],
-  }, signer);
-  return { certPem: toPem(der, "CERTIFICATE"), keyPem };
+    signingAlgorithm: signer.algorithm,
+    publicKey,
+    signingKey: signer.key,
+    extensions,
+  });
+  return { certPem: pemOf(cert), keyPem };
 }
 
 /**
@@ -196,4 +227,8 @@ async function publicKeyOf(keyPem: string): Promise<CryptoKey> {
   } catch (e) {
     throw new Error(`Cannot reuse private key: not an ECDSA P-256 key (${(e as Error).message})`);
   }
+}
+
+function pemOf(cert: x509.X509Certificate): string {
+  return cert.toString("pem").trimEnd() + "\n";
 }

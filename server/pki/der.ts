@@ -1,17 +1,15 @@
 /**
  * Reads the few fields of a DER X.509 certificate that decide whether a stored certificate still
- * fits (version, subject CN and O, SANs) or that signing with it takes (public key, key id),
- * without an ASN.1 library: at every start the server
+ * fits (version, subject CN and O, SANs), without an ASN.1 library: at every start the server
  * checks its existing certificates, and loading `@peculiar/x509` only for that would cost more
  * than the rest of the check. Node's `X509Certificate` covers validity, issuer and key checks.
  *
  * @module
  */
 
-/** One DER element: its tag, where it starts, and where its content starts and ends. */
+/** One DER element: its tag, and where its content starts and ends in the buffer. */
 export interface Tlv {
   tag: number;
-  offset: number;
   start: number;
   end: number;
 }
@@ -32,7 +30,7 @@ export function readTlv(der: Uint8Array, at: number, limit = der.length): Tlv {
   }
   const end = start + length;
   if (end > limit) throw new Error("truncated DER element");
-  return { tag, offset: at, start, end };
+  return { tag, start, end };
 }
 
 /** The elements inside a constructed element. */
@@ -51,7 +49,6 @@ const OID = 0x06;
 const OID_CN = "2.5.4.3";
 const OID_O = "2.5.4.10";
 const OID_SAN = "2.5.29.17";
-const OID_SKI = "2.5.29.14";
 
 /** The fields of a certificate {@linkcode readCertificate} returns. */
 export interface CertificateFields {
@@ -62,10 +59,6 @@ export interface CertificateFields {
   organizations: string[];
   /** dNSName and iPAddress SANs (IPs as text: dotted IPv4, or eight hex groups). */
   sans: { type: "dns" | "ip"; value: string }[];
-  /** The subjectPublicKeyInfo, DER. */
-  spki: Uint8Array;
-  /** The subject key identifier extension's value, when present. */
-  subjectKeyId?: Uint8Array;
 }
 
 /** Reads version, subject names and SANs of a DER certificate. Throws when it is malformed. */
@@ -96,23 +89,13 @@ export function readCertificate(der: Uint8Array): CertificateFields {
       else if (oid === OID_O) organizations.push(stringValue(der, value));
     }
   }
-  const spkiTlv = parts[i + 5];
-  if (spkiTlv?.tag !== SEQUENCE) throw new Error("certificate has no public key");
-  const spki = der.slice(spkiTlv.offset, spkiTlv.end);
-  let subjectKeyId: Uint8Array | undefined;
   const sans: CertificateFields["sans"] = [];
   const extensions = parts.slice(i + 6).find((p) => p.tag === 0xa3);
   const list = extensions && childrenOf(der, extensions)[0];
   for (const extension of list ? childrenOf(der, list) : []) {
     const fields = childrenOf(der, extension);
-    if (fields[0]?.tag !== OID) continue;
-    const id = oidText(der, fields[0]);
+    if (fields[0]?.tag !== OID || oidText(der, fields[0]) !== OID_SAN) continue;
     const octets = fields[fields.length - 1];
-    if (id === OID_SKI) {
-      const keyId = readTlv(der, octets.start, octets.end);
-      subjectKeyId = der.slice(keyId.start, keyId.end);
-    }
-    if (id !== OID_SAN) continue;
     const names = readTlv(der, octets.start, octets.end);
     for (const name of childrenOf(der, names)) {
       const bytes = der.subarray(name.start, name.end);
@@ -120,7 +103,7 @@ export function readCertificate(der: Uint8Array): CertificateFields {
       else if (name.tag === 0x87) sans.push({ type: "ip", value: ipText(bytes) });
     }
   }
-  return { version, commonNames, organizations, sans, spki, subjectKeyId };
+  return { version, commonNames, organizations, sans };
 }
 
 /** The DER bytes of the first certificate of a PEM text. */
