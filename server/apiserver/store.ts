@@ -24,7 +24,7 @@ import { decodeContinue, encodeContinue } from "./continue_token.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./object_meta.ts";
 import { apiVersionOf, groupResource, type ResourceDef, type WriteContext } from "./resource.ts";
 import { recordManagedFields } from "./managed_fields.ts";
-import { type CachedObject, MATCH_ALL, type ObjectFilter, type WatchSink } from "./watch_cache.ts";
+import type { CachedObject, ObjectFilter, WatchSink } from "./watch_cache.ts";
 import { deepEqualExcept, generateName } from "./object_util.ts";
 
 export interface StoreDeps {
@@ -172,17 +172,8 @@ export class Store {
     opts: ListOptions,
   ): Promise<ListResult | null> {
     const cache = await this.#deps.cacher.cache(this.root);
-    if (cache.revision < rv || rv < cache.oldestRevision) return null;
-    let changed = false;
-    cache.watch({
-      fromRv: rv,
-      filter: MATCH_ALL,
-      sink: () => {
-        changed = true;
-        return false;
-      },
-    })();
-    if (changed || rv < await this.#deps.backend.compactRevision()) return null;
+    if (cache.revision < rv || rv < cache.oldestRevision || cache.changedAfter(rv)) return null;
+    if (rv < await this.#deps.backend.compactRevision()) return null;
     const prefix = this.prefix(namespace);
     const all = cache.list(prefix);
     let lo = 0, hi = all.length;

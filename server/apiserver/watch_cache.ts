@@ -115,7 +115,7 @@ export class WatchCache {
     const all = prefix === this.prefix;
     for (const item of this.#sorted) {
       if (!all && !item.key.startsWith(prefix)) continue;
-      if (filter && !filter(item.obj)) continue;
+      if (filter && filter !== MATCH_ALL && !filter(item.obj)) continue;
       out.push(item);
     }
     return out;
@@ -131,6 +131,11 @@ export class WatchCache {
     this.#rv = event.rv;
     this.#events.push(event.rv, event, now);
     for (const w of this.#watchers) this.#deliver(w, event);
+  }
+
+  /** Whether any object of the resource changed after `rv` (at or after the window's start). */
+  changedAfter(rv: number): boolean {
+    return !this.#events.after(rv).next().done;
   }
 
   /** Moves the cache's revision forward when other resources changed. */
@@ -159,7 +164,7 @@ export class WatchCache {
       sink: options.sink,
     };
     if (options.initial) {
-      for (const item of this.list(w.prefix, w.filter === MATCH_ALL ? undefined : w.filter)) {
+      for (const item of this.list(w.prefix, w.filter)) {
         if (!w.sink("ADDED", item, item.rv)) return () => {};
       }
     } else if (options.fromRv !== undefined) {
