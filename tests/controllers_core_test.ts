@@ -432,43 +432,34 @@ Deno.test("core controllers", async (t) => {
         "The disruption budget guard needs 2 healthy pods and has 2 currently",
       );
 
+      // Patches the budget's spec, then waits until its status (of that generation) allows one.
+      const allowOne = async (spec: string, generation: number, what: string) => {
+        await server.kubectlOk(["patch", "pdb", "guard", "-n", ns, "--type=merge", "-p", spec]);
+        return await eventually(what, async () => {
+          const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
+          const s = p.status as Record<string, unknown> | undefined;
+          return s?.observedGeneration === generation && s?.disruptionsAllowed === 1
+            ? s
+            : undefined;
+        });
+      };
       // A looser budget (a percentage of the ReplicaSet's scale) allows one eviction.
-      await server.kubectlOk([
-        "patch",
-        "pdb",
-        "guard",
-        "-n",
-        ns,
-        "--type=merge",
-        "-p",
+      const loosened = await allowOne(
         '{"spec":{"minAvailable":null,"maxUnavailable":"50%"}}',
-      ]);
-      const loosened = await eventually("one disruption allowed", async () => {
-        const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
-        const s = p.status as Record<string, unknown> | undefined;
-        return s?.observedGeneration === 2 && s?.disruptionsAllowed === 1 ? s : undefined;
-      });
+        2,
+        "one disruption allowed",
+      );
       assert.equal(loosened.desiredHealthy, 1);
       assert.equal(loosened.expectedPods, 2);
       // Exactly one of two evictions at once gets the one disruption allowed. The ReplicaSet is
       // orphaned first (and the budget made absolute), so no replacement can turn Ready in
       // between and rightly allow a second.
       await server.kubectlOk(["delete", "rs", "guarded", "-n", ns, "--cascade=orphan"]);
-      await server.kubectlOk([
-        "patch",
-        "pdb",
-        "guard",
-        "-n",
-        ns,
-        "--type=merge",
-        "-p",
+      await allowOne(
         '{"spec":{"minAvailable":1,"maxUnavailable":null}}',
-      ]);
-      await eventually("an absolute budget allowing one", async () => {
-        const p = await client.get(POD_DISRUPTION_BUDGETS, "guard", { namespace: ns });
-        const s = p.status as Record<string, unknown> | undefined;
-        return s?.observedGeneration === 3 && s?.disruptionsAllowed === 1 ? s : undefined;
-      });
+        3,
+        "an absolute budget allowing one",
+      );
       const [other] = (await podsOf(ns, "guarded")).filter((p) =>
         p.metadata.name !== victim.metadata.name
       );
