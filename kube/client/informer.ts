@@ -11,6 +11,10 @@ import { Cache, type IndexFunc, keyOf } from "./cache.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { type ListerWatcher, Reflector, type ReflectorStore } from "./reflector.ts";
+import { yieldToEventLoop } from "./event_loop.ts";
+
+/** Handler calls between turns of the event loop while a list is replayed to the handlers. */
+const NOTICE_BATCH = 500;
 
 /** Callbacks for changes; each is optional. */
 export interface EventHandlers<T extends KubeObject> {
@@ -178,23 +182,30 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T> {
 
   // ReflectorStore: called by the reflector only.
 
-  replace(items: T[], _resourceVersion: string): void {
+  async replace(items: T[], _resourceVersion: string): Promise<void> {
+    // The store changes at once, so a lister never sees half of two lists; the handlers hear of
+    // it in batches with turns of the event loop between (10,000 objects are a long handler run).
     const seen = new Set<string>();
     const initial = !this.#synced;
+    const notices: ((h: EventHandlers<T>) => void)[] = [];
     for (const item of items) {
       const obj = this.#transform ? this.#transform(item) : item;
       const key = keyOf(obj);
       seen.add(key);
       const old = this.store.put(obj);
-      if (!old) this.#emit((h) => h.add?.(obj, initial));
+      if (!old) notices.push((h) => h.add?.(obj, initial));
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-        this.#emit((h) => h.update?.(old, obj));
+        notices.push((h) => h.update?.(old, obj));
       }
     }
     for (const key of [...this.store.keys()]) {
       if (seen.has(key)) continue;
       const old = this.store.remove(key)!;
-      this.#emit((h) => h.delete?.(old, true));
+      notices.push((h) => h.delete?.(old, true));
+    }
+    for (let i = 0; i < notices.length; i++) {
+      if (i > 0 && i % NOTICE_BATCH === 0) await yieldToEventLoop();
+      this.#emit(notices[i]);
     }
     if (!this.#synced) {
       this.#synced = true;

@@ -193,17 +193,16 @@ Deno.test("SharedInformer with useWatchList syncs from initial events and the en
     list: () => Promise.reject(new Error("no list in watch-list mode")),
     async *watch(o) {
       if (o.sendInitialEvents) {
+        // One stream, as the server's: changes after the bookmark's revision follow it.
+        const rv = String(api.rv);
         for (const obj of api.items.values()) yield { type: "ADDED", object: obj };
         yield {
           type: "BOOKMARK",
           object: {
-            metadata: {
-              resourceVersion: String(api.rv),
-              annotations: { "k8s.io/initial-events-end": "true" },
-            },
+            metadata: { resourceVersion: rv, annotations: { "k8s.io/initial-events-end": "true" } },
           },
         };
-        yield* api.watch({ ...o, resourceVersion: String(api.rv) });
+        yield* api.watch({ ...o, resourceVersion: rv });
       } else yield* api.watch(o);
     },
   };

@@ -69,7 +69,7 @@ export function listWatch<T extends KubeObject>(
 /** Where a reflector puts what it sees. */
 export interface ReflectorStore<T extends KubeObject> {
   /** Everything the server has now (after a list, or the initial events of a watch). */
-  replace(items: T[], resourceVersion: string): void;
+  replace(items: T[], resourceVersion: string): void | Promise<void>;
   add(obj: T): void;
   update(obj: T): void;
   delete(obj: T): void;
@@ -162,7 +162,7 @@ export class Reflector<T extends KubeObject> {
     } while (cont);
     if (signal.aborted) return;
     this.#lists++;
-    this.#o.store.replace(items, rv);
+    await this.#o.store.replace(items, rv);
     this.#rv = rv;
   }
 
@@ -186,7 +186,7 @@ export class Reflector<T extends KubeObject> {
             if (ev.object.metadata?.annotations?.[INITIAL_EVENTS_END] === "true") {
               synced = true;
               this.#lists++;
-              this.#o.store.replace(initial, rv);
+              await this.#o.store.replace(initial, rv);
               this.#rv = rv;
             }
           } else if (ev.type === "ADDED") initial.push(ev.object);

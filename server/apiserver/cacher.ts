@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { yieldToEventLoop } from "../../kube/client/event_loop.ts";
 import type { Backend, KeyValue, WatchEvent } from "../../datastore/backend.ts";
 import type { KubeObject } from "../../kube/meta.ts";
 import { setInterval } from "node:timers";
@@ -73,6 +74,9 @@ export function cachedObject(key: string, obj: KubeObject, rv: number): CachedOb
 export async function decodeKv(codec: Codec, kv: KeyValue, rv = kv.modRevision) {
   return cachedObject(kv.key, await codec.decode(kv.value, kv.key), rv);
 }
+
+/** Objects read and decoded per datastore page while a cache fills. */
+const FILL_PAGE = 500;
 
 export const REGISTRY_PREFIX = "/registry/";
 
@@ -157,10 +161,12 @@ export class Cacher {
       const items: CachedObject[] = [];
       let startKey: string | undefined;
       for (;;) {
-        const page = await this.#backend.list(prefix, { revision: rv, limit: 2000, startKey });
+        const page = await this.#backend.list(prefix, { revision: rv, limit: FILL_PAGE, startKey });
         for (const kv of page.kvs) items.push(await decodeKv(this.#codec, kv));
         if (!page.more || page.kvs.length === 0) break;
         startKey = page.kvs[page.kvs.length - 1].key + "\0";
+        // Requests waiting on sockets go first: a page of a large resource is tens of ms.
+        await yieldToEventLoop();
       }
       const events: WindowEntry<CacheEvent>[] = [];
       for (const { rv, item, at } of logged) {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { yieldToEventLoop } from "../../kube/client/event_loop.ts";
 import { X509Certificate } from "node:crypto";
 import {
   type StreamResponse,
@@ -83,6 +84,10 @@ export class LoopbackTransport implements Transport {
     });
     const conn: ConnInfo = { certUser: this.user, remoteAddr: "127.0.0.1" };
     try {
+      // A read may be a list of thousands of objects, served without waiting on any I/O: it takes
+      // its turn, so clients on sockets are not held back by a burst of them (the controllers'
+      // first lists). Writes go on at once: they are small and wait on the datastore anyway.
+      if (req.method === "GET") await yieldToEventLoop();
       const res = await this.handler(request, conn, ac.signal);
       return { res, ac, done };
     } catch (err) {
