@@ -35,9 +35,18 @@ export function objectFilter(url: URL, def: ResourceDef): ObjectFilter | undefin
     } else checkSelectableFields(fields);
   }
   if (!labels && !fields) return undefined;
-  return (obj) =>
+  const filter = (obj: KubeObject) =>
     (!labels || labels.matches(obj.metadata.labels)) &&
     (!fields || fields.matches(fieldsOf(def, obj)));
+  return withName(filter, fields?.requiresExactMatch("metadata.name"));
+}
+
+/** `filter`, telling the watch cache the one name it can match (see {@link ObjectFilter}). */
+export function withName(
+  filter: (obj: KubeObject) => boolean,
+  name: string | undefined,
+): ObjectFilter {
+  return name === undefined ? filter : Object.assign(filter, { onlyName: name });
 }
 
 export function listOptions(url: URL, def: ResourceDef): ListOptions {

@@ -6,8 +6,9 @@
  * @module
  */
 import { badRequest, gone, internalError, StatusError } from "../../kube/errors.ts";
+import type { KubeObject } from "../../kube/meta.ts";
 import type { RequestContext } from "./context.ts";
-import { objectFilter } from "./list_options.ts";
+import { objectFilter, withName } from "./list_options.ts";
 import { negotiate } from "./negotiate.ts";
 import { parseBool } from "./request_info.ts";
 import type { Served } from "./registry.ts";
@@ -31,7 +32,7 @@ export async function serveWatch(
   const filter0 = objectFilter(ctx.url, def) ?? MATCH_ALL;
   const name = ctx.info.name;
   const filter = name
-    ? (o: Parameters<typeof filter0>[0]) => o.metadata.name === name && filter0(o)
+    ? withName((o: KubeObject) => o.metadata.name === name && filter0(o), name)
     : filter0;
   const timeoutText = q.get("timeoutSeconds");
   let timeoutSeconds = 1800 + Math.floor(Math.random() * 1800);

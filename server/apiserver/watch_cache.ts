@@ -32,7 +32,21 @@ export interface CacheEvent {
 }
 
 /** Decides whether an object is visible to one watcher or list. */
-export type ObjectFilter = (obj: KubeObject) => boolean;
+export type ObjectFilter = ((obj: KubeObject) => boolean) & {
+  /**
+   * The one `metadata.name` the filter can match, when it requires one (a field selector
+   * `metadata.name=…`): objects whose key ends in another name are passed over without being
+   * read. A key's last segment is its object's name.
+   */
+  readonly onlyName?: string;
+};
+
+/** Whether the filter may match the object stored under `key`, judged by the key alone. */
+function mayMatch(filter: ObjectFilter, key: string): boolean {
+  const name = filter.onlyName;
+  return name === undefined ||
+    (key.endsWith(name) && key.charCodeAt(key.length - name.length - 1) === 47 /* "/" */);
+}
 
 /** The filter of a watch without selectors: the cache delivers without reading the objects. */
 export const MATCH_ALL: ObjectFilter = () => true;
@@ -115,7 +129,9 @@ export class WatchCache {
     const all = prefix === this.prefix;
     for (const item of this.#sorted) {
       if (!all && !item.key.startsWith(prefix)) continue;
-      if (filter && filter !== MATCH_ALL && !filter(item.obj)) continue;
+      if (filter && filter !== MATCH_ALL && !(mayMatch(filter, item.key) && filter(item.obj))) {
+        continue;
+      }
       out.push(item);
     }
     return out;
@@ -191,6 +207,8 @@ export class WatchCache {
       if (!w.sink(type, event.object, event.rv)) this.#watchers.delete(w);
       return;
     }
+    // An object keeps its key, so a filter that cannot match the key matches neither version.
+    if (!mayMatch(w.filter, event.object.key)) return;
     const now = event.type === "DELETED" ? false : w.filter(event.object.obj);
     const before = event.prev ? w.filter(event.prev.obj) : false;
     let ok = true;
