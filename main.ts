@@ -69,8 +69,11 @@ async function main(args: readonly string[]): Promise<number> {
   switch (invocation.kind) {
     case "version": {
       const here = new URL(".", import.meta.url);
-      const root = here.protocol === "file:" ? decodeURIComponent(here.pathname) : "";
-      const buildId = root ? gitBuildId(root.replace(/\/$/, ""), lenientFiles) : "dev";
+      // The checkout's commit, also for its build (`deno task build` writes dist/k3s/).
+      const root = here.protocol === "file:"
+        ? decodeURIComponent(here.pathname).replace(/\/$/, "").replace(/\/dist\/k3s$/, "")
+        : "";
+      const buildId = root ? gitBuildId(root, lenientFiles) : "dev";
       await Deno.stdout.write(new TextEncoder().encode(versionText(buildId, Deno.version.deno)));
       return 0;
     }

@@ -56,6 +56,9 @@ install_deno
 case "$mode" in
   server)
     apt_install containerd runc containernetworking-plugins iptables nftables
+    # ./k3s runs this build (it makes it again itself when a source is newer).
+    info "building dist/k3s (deno task build)"
+    (cd "$(dirname "$0")/.." && deno task build >/dev/null) || fatal "deno task build failed"
     ;;
   test)
     apt_install containerd runc containernetworking-plugins iptables nftables unzip \

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { startEtcd } from "../datastore/etcd/etcd_server.ts";
 import { freePort, oldestAndNewestKubectl, REPO, run } from "./harness.ts";
 
@@ -31,15 +31,21 @@ interface BundledServer {
   stop(): Promise<void>;
 }
 
-/** Starts `deno run -A k3s.js server …` in `cwd` and waits for "Server ready" (60 s at most). */
-async function startBundled(cwd: string, dataDir: string, extra: string[]): Promise<BundledServer> {
+/**
+ * Starts `k3s server …` in `cwd`, `k3s` being `command` (by default `deno run -A k3s.js`), and
+ * waits for "Server ready" (60 s at most).
+ */
+async function startBundled(
+  cwd: string,
+  dataDir: string,
+  extra: string[],
+  command = [Deno.execPath(), "run", "-A", "k3s.js"],
+): Promise<BundledServer & { pid: number }> {
   const kubeconfig = join(dataDir, "kc.yaml");
   const port = await freePort();
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(command[0], {
     args: [
-      "run",
-      "-A",
-      "k3s.js",
+      ...command.slice(1),
       "server",
       "--disable-agent",
       "--data-dir",
@@ -81,7 +87,7 @@ async function startBundled(cwd: string, dataDir: string, extra: string[]): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { kubeconfig, logs: () => output, stop };
+  return { kubeconfig, logs: () => output, stop, pid: child.pid };
 }
 
 /** `/readyz` answers ok, and each kubectl (its cache under `home`) lists the namespaces. */
@@ -142,6 +148,67 @@ Deno.test("the bundle runs alone in an empty folder: --version, --help, a server
     });
 
     assert.deepEqual(await readdir(alone), ["k3s.js"], "the bundle wrote nothing beside itself");
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+/** Copies the files of this checkout git would commit (tracked or new, not ignored) to `to`. */
+async function copyCheckout(to: string): Promise<void> {
+  const listed = await run("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: REPO });
+  assert.equal(listed.code, 0, listed.stderr);
+  for (const file of listed.stdout.split("\0").filter(Boolean)) {
+    const from = join(REPO, file);
+    if (!(await Deno.lstat(from).catch(() => null))?.isFile) continue;
+    await Deno.mkdir(dirname(join(to, file)), { recursive: true });
+    await copyFile(from, join(to, file));
+  }
+  await Deno.chmod(join(to, "k3s"), 0o755);
+}
+
+Deno.test("./k3s builds dist/k3s when it is missing or older than a source, and execs it", async (t) => {
+  const work = await mkdtemp(join(tmpdir(), "k3s-build-"));
+  try {
+    const checkout = join(work, "checkout");
+    await copyCheckout(checkout);
+    const k3s = join(checkout, "k3s");
+    const built = join(checkout, "dist", "k3s", "main.js");
+
+    await t.step(
+      "the first run builds, the next does not, a newer source builds again",
+      async () => {
+        const first = await run(k3s, ["--version"], { cwd: work });
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stderr, /building .*dist\/k3s\/main\.js/);
+        assert.match(first.stdout, /^k3s version v\d+\.\d+\.\d+\+k3s/);
+        assert.ok((await Deno.stat(built)).isFile);
+
+        const again = await run(k3s, ["--version"], { cwd: work });
+        assert.equal(again.code, 0, again.stderr);
+        assert.doesNotMatch(again.stderr, /building/);
+
+        const later = new Date(Date.now() + 60_000);
+        await Deno.utime(join(checkout, "kube", "meta.ts"), later, later);
+        const rebuilt = await run(k3s, ["--version"], { cwd: work });
+        assert.equal(rebuilt.code, 0, rebuilt.stderr);
+        assert.match(rebuilt.stderr, /building/);
+      },
+    );
+
+    await t.step(
+      "the server it starts is the deno process itself, and kubectl can use it",
+      async () => {
+        const server = await startBundled(work, join(work, "data"), [], [k3s]);
+        try {
+          const cmdline = (await readFile(`/proc/${server.pid}/cmdline`, "utf8")).split("\0");
+          assert.match(cmdline[0], /(^|\/)deno$/, `no wrapper process: ${cmdline.join(" ")}`);
+          assert.ok(cmdline.includes(built), cmdline.join(" "));
+          await assertServes(server, work);
+        } finally {
+          await server.stop();
+        }
+      },
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -16,6 +16,21 @@ import { buildKubeconfig, type KubeconfigContext, parseKubeconfig } from "../kub
 import { signCertificate } from "../server/pki/mod.ts";
 
 export const REPO = dirname(dirname(new URL(import.meta.url).pathname));
+
+/**
+ * The program a test or benchmark runs as `k3s`: this checkout's main.ts, or the file `K3S_ENTRY`
+ * names (the build, `dist/k3s/main.js`, when `deno task bench` measures what users run).
+ */
+export const K3S_ENTRY = Deno.env.get("K3S_ENTRY") || join(REPO, "main.ts");
+
+/** One sentence for a benchmark's report: which program ran as k3s. */
+export function entryNote(): string {
+  return K3S_ENTRY === join(REPO, "main.ts")
+    ? "k3s ran from the TypeScript sources (`deno run main.ts`, `--source`)."
+    : `k3s ran from the build, as \`./k3s\` runs it (\`deno run ${
+      K3S_ENTRY.startsWith(REPO + "/") ? K3S_ENTRY.slice(REPO.length + 1) : K3S_ENTRY
+    }\`).`;
+}
 const TOOLS_DIR = "/opt/k3s-deno-tools";
 
 /** A free TCP port on loopback. */
@@ -165,7 +180,7 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
       args: [
         "run",
         "-A",
-        join(REPO, "main.ts"),
+        K3S_ENTRY,
         "server",
         "--disable-agent",
         "--data-dir",

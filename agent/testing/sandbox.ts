@@ -19,6 +19,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { promisify } from "node:util";
 import { GrpcCriClient } from "../../cri/grpc_client.ts";
+import { K3S_ENTRY } from "../../tests/harness.ts";
 
 const run = promisify(execFile);
 const RUNC_ROOT = "/run/containerd/runc/k8s.io";
@@ -146,7 +147,7 @@ export class Sandbox {
   }
 
   /**
-   * Starts `k3s <args>` (this checkout's main.ts) inside the sandbox; `denoFlags` go to
+   * Starts `k3s <args>` (this checkout's main.ts, or `K3S_ENTRY`) inside the sandbox; `denoFlags` go to
    * `deno run` (`--v8-flags=…`, `--cpu-prof` for a benchmark).
    */
   k3s(args: string[], denoFlags: string[] = []): K3sProcess {
@@ -157,7 +158,7 @@ export class Sandbox {
         "run",
         "-A",
         ...denoFlags,
-        join(REPO, "main.ts"),
+        K3S_ENTRY,
         ...args,
       ],
       env: {
