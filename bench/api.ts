@@ -1,5 +1,5 @@
 /**
- * API server benchmark: starts a real `k3s server --disable-agent` (this checkout's main.ts) as a
+ * API server benchmark: starts a real `k3s server --disable-agent` (the build, see bench/main.ts) as a
  * child process on a loopback port and drives it over HTTPS with the admin client certificate,
  * over HTTP/1.1 keep-alive connections (the server's default; kubectl and client-go fall back to
  * it by ALPN). Prints one
@@ -25,7 +25,7 @@ import https from "node:https";
 import process from "node:process";
 import { join } from "node:path";
 import { type KubeconfigContext, loadKubeconfig } from "../kube/kubeconfig.ts";
-import { freePort, REPO } from "../tests/harness.ts";
+import { entryNote, freePort, K3S_ENTRY, REPO } from "../tests/harness.ts";
 
 const LEVELS = [1, 16, 64] as const;
 const SMALL_LIST = 10;
@@ -123,7 +123,7 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench-api-" });
   const port = await freePort();
   const mainIndex = args.indexOf("--main");
-  const main = mainIndex >= 0 ? args[mainIndex + 1] : join(REPO, "main.ts");
+  const main = mainIndex >= 0 ? args[mainIndex + 1] : K3S_ENTRY;
   if (!main) throw new Error("Cannot start the server: --main needs a file");
   const denoFlags = [`--config=${join(REPO, "deno.json")}`];
   if (profDir) denoFlags.push("--cpu-prof", `--cpu-prof-dir=${profDir}`);
@@ -983,7 +983,7 @@ function report(rows: Row[], quick: boolean, counters: Counters, load: string): 
     `${cpus} CPUs, ${Deno.build.os}/${Deno.build.arch}, sqlite datastore, ` +
     `${new Date().toISOString().slice(0, 10)}, load average at start ${load}. ` +
     `HTTP/1.1 keep-alive throughout; ` +
-    `p50/p99 is the value for one-shot rows.`,
+    `p50/p99 is the value for one-shot rows. ${entryNote()}`,
     "",
     "| measurement | clients | p50 | p99 | throughput | server CPU / op | bench CPU / op | " +
     "target | result |",

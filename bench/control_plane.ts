@@ -40,7 +40,7 @@ import {
   SharedInformer,
 } from "../kube/client/mod.ts";
 import { Scheduler } from "../server/scheduler/mod.ts";
-import { REPO, startServer } from "../tests/harness.ts";
+import { entryNote, REPO, startServer } from "../tests/harness.ts";
 import { createNamespace, pool, SimKubelet } from "../tests/sim/mod.ts";
 
 interface Sizes {
@@ -375,7 +375,7 @@ export async function run(args: string[]): Promise<void> {
       "also serves those status writes. Measured on the shared 2-core build machine; server, " +
       "benchmark and simulated kubelet share the two cores with whatever else runs there " +
       "(see the load average row): wall-clock rates move with that load, the server CPU per " +
-      "pod rows much less.",
+      `pod rows much less. ${entryNote()}`,
       "",
       table,
       "",

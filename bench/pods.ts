@@ -40,6 +40,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { type E2eAgent, eventually, startE2eCluster } from "../agent/testing/e2e_cluster.ts";
 import type { E2eCluster } from "../agent/testing/e2e_cluster.ts";
+import { entryNote } from "../tests/harness.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const CLK_TCK = 100;
@@ -393,7 +394,7 @@ export async function run(args: string[]): Promise<void> {
         ...(v8Flags ? [`The agent ran with \`--v8-flags=${v8Flags}\`.`, ""] : []),
         `Machine: ${navigator.hardwareConcurrency} CPUs shared with other work; load average ` +
         `(1/5/15 min) after the sequential pods ${loadSequential}, after the idle window ` +
-        `${loadSteady}, after the burst ${loadBurst}.`,
+        `${loadSteady}, after the burst ${loadBurst}. ${entryNote()}`,
         "",
         "| measure | value | target | result |",
         "| --- | --- | --- | --- |",
