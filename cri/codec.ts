@@ -28,6 +28,12 @@ const TO_OBJECT: protobuf.IConversionOptions = {
   objects: true,
 };
 
+/** `object` as the bytes of message `type` (converted with `fromObject`). */
+export function encodeMessage(type: protobuf.Type, object: object): Buffer {
+  const bytes = type.encode(type.fromObject(object as Record<string, unknown>)).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Parses the proto once per codec and hands out RPC descriptions. */
 export class CriCodec {
   #root: protobuf.Root | null = null;
@@ -48,11 +54,7 @@ export class CriCodec {
     const responseType = definition.resolvedResponseType!;
     found = {
       path: `/runtime.v1.${service}/${method}`,
-      serialize(request) {
-        const message = requestType.fromObject(request as Record<string, unknown>);
-        const bytes = requestType.encode(message).finish();
-        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      },
+      serialize: (request) => encodeMessage(requestType, request),
       deserialize: (bytes) =>
         dropNulls(responseType.toObject(responseType.decode(bytes), TO_OBJECT)),
     };

@@ -10,6 +10,7 @@
  */
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
+import { encodeMessage } from "./codec.ts";
 
 /** The part of `containerd/api/services/events/v1/events.proto` the subscription uses. */
 const EVENTS_PROTO = `
@@ -88,9 +89,7 @@ function messageTypes() {
 }
 
 export function serializeSubscribe(request: { filters: string[] }): Buffer {
-  const { request: type } = messageTypes();
-  const bytes = type.encode(type.fromObject(request)).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return encodeMessage(messageTypes().request, request);
 }
 
 export function deserializeEnvelope(bytes: Buffer): ContainerdEvent {

@@ -10,13 +10,7 @@
  *
  * @module
  */
-export type {
-  CallOptions,
-  ImageService,
-  RuntimeEvent,
-  RuntimeEvents,
-  RuntimeService,
-} from "./service.ts";
+export type * from "./service.ts";
 export type * from "./types.ts";
 export {
   CriError,

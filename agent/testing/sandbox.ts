@@ -23,7 +23,6 @@ import { K3S_ENTRY } from "../../tests/harness.ts";
 
 const run = promisify(execFile);
 const RUNC_ROOT = "/run/containerd/runc/k8s.io";
-export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 export interface CommandResult {
   code: number;

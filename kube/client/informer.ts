@@ -81,11 +81,11 @@ export class SharedTransform {
   /** The transform to hand to informers (`SharedInformerOptions.transform`). */
   readonly apply = <T extends KubeObject>(obj: T): T => {
     const meta = obj.metadata;
-    const out = this.inner(obj);
-    if (!meta?.uid || !meta.resourceVersion) return out;
+    if (!meta?.uid || !meta.resourceVersion) return this.inner(obj);
     const key = `${obj.apiVersion ?? ""}|${obj.kind ?? ""}|${meta.uid}|${meta.resourceVersion}`;
     const have = this.#copies.get(key)?.deref();
     if (have) return have as T;
+    const out = this.inner(obj);
     this.#copies.set(key, new WeakRef(out));
     this.#forget.register(out, key);
     return out;

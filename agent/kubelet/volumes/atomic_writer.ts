@@ -37,6 +37,16 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** True when two payloads hold the same files with the same modes. */
+export function samePayload(a: Payload, b: Payload): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, file] of a) {
+    const other = b.get(path);
+    if (!other || other.mode !== file.mode || !same(file.content, other.content)) return false;
+  }
+  return true;
+}
+
 async function current(dir: string, payload: Payload): Promise<boolean> {
   try {
     const target = await readlink(join(dir, DATA));

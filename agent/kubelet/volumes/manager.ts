@@ -20,7 +20,7 @@ import type { Container, Pod } from "../../../kube/client/types.ts";
 import type { Mount } from "../../../cri/types.ts";
 import { parseQuantity } from "../../../kube/quantity.ts";
 import { type EnvSources, expandVars } from "../env.ts";
-import { type Payload, writeAtomically } from "./atomic_writer.ts";
+import { type Payload, samePayload, writeAtomically } from "./atomic_writer.ts";
 import { mountTmpfs, unmountAll } from "./mounts.ts";
 import {
   type DownwardItem,
@@ -66,20 +66,6 @@ export class VolumeError extends Error {}
 interface Volume {
   name: string;
   [source: string]: unknown;
-}
-
-/** True when two payloads hold the same files with the same modes. */
-function samePayload(a: Payload, b: Payload): boolean {
-  if (a.size !== b.size) return false;
-  for (const [path, file] of a) {
-    const other = b.get(path);
-    if (!other || other.mode !== file.mode) return false;
-    const x = file.content;
-    const y = other.content;
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  }
-  return true;
 }
 
 export class VolumeManager {
