@@ -25,7 +25,7 @@ import https from "node:https";
 import process from "node:process";
 import { join } from "node:path";
 import { type KubeconfigContext, loadKubeconfig } from "../kube/kubeconfig.ts";
-import { entryNote, freePort, K3S_ENTRY, REPO } from "../tests/harness.ts";
+import { entryNote, freePort, K3S_DENO_FLAGS, K3S_ENTRY, REPO } from "../tests/harness.ts";
 
 const LEVELS = [1, 16, 64] as const;
 const SMALL_LIST = 10;
@@ -125,7 +125,7 @@ export async function run(args: string[]): Promise<void> {
   const mainIndex = args.indexOf("--main");
   const main = mainIndex >= 0 ? args[mainIndex + 1] : K3S_ENTRY;
   if (!main) throw new Error("Cannot start the server: --main needs a file");
-  const denoFlags = [`--config=${join(REPO, "deno.json")}`];
+  const denoFlags = [...K3S_DENO_FLAGS, `--config=${join(REPO, "deno.json")}`];
   if (profDir) denoFlags.push("--cpu-prof", `--cpu-prof-dir=${profDir}`);
   let server: ServerProcess | null = null;
   const clients: Client[] = [];

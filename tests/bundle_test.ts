@@ -10,7 +10,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startEtcd } from "../datastore/etcd/etcd_server.ts";
-import { freePort, oldestAndNewestKubectl, REPO, run } from "./harness.ts";
+import { freePort, K3S_DENO_FLAGS, oldestAndNewestKubectl, REPO, run } from "./harness.ts";
 
 /** Runs the `bundle` task's command with its output file moved to `output`. */
 async function bundle(output: string): Promise<void> {
@@ -203,6 +203,9 @@ Deno.test("./k3s builds dist/k3s when it is missing or older than a source, and 
           const cmdline = (await readFile(`/proc/${server.pid}/cmdline`, "utf8")).split("\0");
           assert.match(cmdline[0], /(^|\/)deno$/, `no wrapper process: ${cmdline.join(" ")}`);
           assert.ok(cmdline.includes(built), cmdline.join(" "));
+          // The tests and benchmarks start k3s with the same deno flags (tests/harness.ts).
+          assert.ok(K3S_DENO_FLAGS.length > 0);
+          for (const flag of K3S_DENO_FLAGS) assert.ok(cmdline.includes(flag), cmdline.join(" "));
           await assertServes(server, work);
         } finally {
           await server.stop();

@@ -23,6 +23,21 @@ export const REPO = dirname(dirname(new URL(import.meta.url).pathname));
  */
 export const K3S_ENTRY = Deno.env.get("K3S_ENTRY") || join(REPO, "main.ts");
 
+/**
+ * The `deno run` flags `./k3s` runs k3s with (its `DENO_RUN_FLAGS` line), so tests and benchmarks
+ * run it as users do.
+ */
+export const K3S_DENO_FLAGS: string[] = launcherFlags(
+  Deno.readTextFileSync(join(REPO, "k3s")),
+);
+
+/** The flags in the launcher's `DENO_RUN_FLAGS="…"` line. */
+export function launcherFlags(script: string): string[] {
+  const line = /^DENO_RUN_FLAGS="([^"]*)"$/m.exec(script);
+  if (!line) throw new Error(`Cannot find the DENO_RUN_FLAGS line in ${join(REPO, "k3s")}`);
+  return line[1].split(/\s+/).filter((f) => f !== "");
+}
+
 /** One sentence for a benchmark's report: which program ran as k3s. */
 export function entryNote(): string {
   return K3S_ENTRY === join(REPO, "main.ts")
@@ -180,6 +195,7 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
       args: [
         "run",
         "-A",
+        ...K3S_DENO_FLAGS,
         K3S_ENTRY,
         "server",
         "--disable-agent",

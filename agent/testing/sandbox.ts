@@ -19,7 +19,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { promisify } from "node:util";
 import { GrpcCriClient } from "../../cri/grpc_client.ts";
-import { K3S_ENTRY } from "../../tests/harness.ts";
+import { K3S_DENO_FLAGS, K3S_ENTRY } from "../../tests/harness.ts";
 
 const run = promisify(execFile);
 const RUNC_ROOT = "/run/containerd/runc/k8s.io";
@@ -156,6 +156,7 @@ export class Sandbox {
         Deno.execPath(),
         "run",
         "-A",
+        ...K3S_DENO_FLAGS,
         ...denoFlags,
         K3S_ENTRY,
         ...args,
