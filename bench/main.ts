@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   api: () => import("./api.ts"),
   "control-plane": () => import("./control_plane.ts"),
   datastore: () => import("./datastore.ts"),
+  floor: () => import("./floor.ts"),
   pods: () => import("./pods.ts"),
 };
 

@@ -6,12 +6,14 @@
  *
  * The new build is written beside the current one and moved in file by file, `main.js` last.
  * Chunk names are hashes of their content, so a k3s process started from an earlier build still
- * finds the chunks it loads later; chunks no build has used for a week are removed.
+ * finds the chunks it loads later; chunks no build has used for a week are removed. Chunks are
+ * imported so that Deno reads one only when it is loaded (scripts/lazy_chunks.ts).
  *
  * @module
  */
-import { readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { deferChunkImports } from "./lazy_chunks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const target = join(root, "dist", "k3s");
@@ -30,8 +32,12 @@ if (code !== 0) {
   console.error(`Cannot build ${target}: deno bundle exited with ${code}`);
   Deno.exit(1);
 }
-await Deno.mkdir(target, { recursive: true });
 const built = await readdir(fresh);
+for (const name of built.filter((n) => n.endsWith(".js"))) {
+  const file = join(fresh, name);
+  await writeFile(file, deferChunkImports(await readFile(file, "utf8")));
+}
+await Deno.mkdir(target, { recursive: true });
 const now = new Date();
 for (const name of built.filter((n) => n !== "main.js").concat("main.js")) {
   await rename(join(fresh, name), join(target, name));
