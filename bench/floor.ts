@@ -12,6 +12,7 @@
 import http2 from "node:http2";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
+import { bundleLazy } from "../scripts/lazy_chunks.ts";
 import { createCa, signCertificate } from "../server/pki/mod.ts";
 import { entryNote, freePort, K3S_DENO_FLAGS, K3S_ENTRY, REPO } from "../tests/harness.ts";
 
@@ -40,17 +41,18 @@ export async function run(_args: string[]): Promise<void> {
       console.error(`floor: ${label}`);
       rows.push([label, await median(start)]);
     };
-    await measure("`deno run` of an empty program", () => startProbe(probe, ["empty"]));
+    await measure("`deno run` of an empty program", () => startProbe(probe, []));
+    const floor = "runtime floor: node:http2 server asking for client certificates (one HTTP/2 " +
+      "and one HTTP/1.1 request answered) and SQLite";
+    await measure(floor, () => startMtls(probe, work, []));
     await measure(
-      "runtime floor: node:http2 server with client certificates (HTTP/2 and HTTP/1.1 " +
-        "requests answered) and SQLite",
-      () => startMtls(probe, work),
+      "runtime floor + k3s server modules loaded, not started",
+      () => startMtls(probe, work, ["server-code"]),
     );
     await measure(
-      "k3s server modules loaded, not started",
-      () => startProbe(probe, ["server-code"]),
+      "runtime floor + k3s agent modules loaded, not started",
+      () => startMtls(probe, work, ["agent-code"]),
     );
-    await measure("k3s agent modules loaded, not started", () => startProbe(probe, ["agent-code"]));
     await measure("`k3s server` idle after a cold start", () => startServer(work));
     const text = report(rows, load);
     console.log(text);
@@ -88,22 +90,7 @@ function memoryOf(pid: number): Memory {
 /** Bundles floor_probe.ts as scripts/build.ts bundles main.ts. */
 async function bundleProbe(work: string): Promise<string> {
   const out = join(work, "probe");
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--platform=deno",
-      "--code-splitting",
-      "--outdir",
-      out,
-      "bench/floor_probe.ts",
-    ],
-    cwd: REPO,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(`Cannot bundle bench/floor_probe.ts:\n${new TextDecoder().decode(stderr)}`);
-  }
+  await bundleLazy(REPO, "bench/floor_probe.ts", out);
   return join(out, "floor_probe.js");
 }
 
@@ -133,11 +120,12 @@ async function writeCertificates(work: string): Promise<void> {
 async function spawn(
   args: string[],
   ready: (output: string) => Promise<boolean>,
+  env: Record<string, string> = {},
 ): Promise<Started> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...K3S_DENO_FLAGS, ...args],
     cwd: REPO,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -164,13 +152,21 @@ async function spawn(
   throw new Error(`deno ${args.join(" ")} not ready after 30 s:\n${output}`);
 }
 
-function startProbe(probe: string, args: string[]): Promise<Started> {
-  return spawn([probe, ...args], (output) => Promise.resolve(output.includes("ready\n")));
+function startProbe(
+  probe: string,
+  parts: string[],
+  env: Record<string, string> = {},
+): Promise<Started> {
+  return spawn([probe, ...parts], (output) => Promise.resolve(output.includes("ready\n")), env);
 }
 
-async function startMtls(probe: string, work: string): Promise<Started> {
+/** The probe with the mTLS server and `parts`, after it answered one request per protocol. */
+async function startMtls(probe: string, work: string, parts: string[]): Promise<Started> {
   const port = await freePort();
-  const started = await startProbe(probe, ["mtls", work, String(port)]);
+  const started = await startProbe(probe, ["mtls", ...parts], {
+    FLOOR_DIR: work,
+    FLOOR_PORT: String(port),
+  });
   try {
     const tls = {
       ca: await Deno.readTextFile(join(work, "ca.crt")),
@@ -277,14 +273,14 @@ function report(rows: [string, Memory][], load: string): string {
   for (const [label, m] of rows) {
     lines.push(`| ${label} | ${mb(m.rssMb)} | ${mb(m.anonMb)} | ${mb(m.rssMb - m.anonMb)} |`);
   }
-  const [, floor, , agentCode, server] = rows.map(([, m]) => m.rssMb);
+  const [, floor, serverCode, agentCode, server] = rows.map(([, m]) => m.rssMb);
   lines.push(
     "",
     `Under the API server's ${TARGETS.server} MB target, k3s's own code and state may take ` +
-      `${mb(TARGETS.server - floor)} above the runtime floor; the idle server takes ` +
-      `${mb(server - floor)}. The agent's modules, loaded and not started, take ` +
-      `${mb(agentCode)} against its ${TARGETS.agent} MB target (bench/pods.md measures the ` +
-      `running agent).`,
+      `${mb(TARGETS.server - floor)} above the runtime floor: its modules alone take ` +
+      `${mb(serverCode - floor)}, and the idle server takes ${mb(server - floor)}. The agent's ` +
+      `modules over the runtime floor hold ${mb(agentCode)} before the agent has done anything, ` +
+      `against its ${TARGETS.agent} MB target (bench/pods.md measures the running agent).`,
   );
   return lines.join("\n");
 }

@@ -11,31 +11,22 @@
  *
  * @module
  */
-import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { deferChunkImports } from "./lazy_chunks.ts";
+import { bundleLazy } from "./lazy_chunks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const target = join(root, "dist", "k3s");
 const fresh = join(root, "dist", `k3s.building-${Deno.pid}`);
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 
-const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-  args: ["bundle", "--platform=deno", "--code-splitting", "--outdir", fresh, "main.ts"],
-  cwd: root,
-  stdout: "null",
-  stderr: "piped",
-}).output();
-if (code !== 0) {
+let built: string[];
+try {
+  built = await bundleLazy(root, "main.ts", fresh);
+} catch (err) {
   await rm(fresh, { recursive: true, force: true });
-  console.error(new TextDecoder().decode(stderr));
-  console.error(`Cannot build ${target}: deno bundle exited with ${code}`);
+  console.error(`Cannot build ${target}: ${(err as Error).message}`);
   Deno.exit(1);
-}
-const built = await readdir(fresh);
-for (const name of built.filter((n) => n.endsWith(".js"))) {
-  const file = join(fresh, name);
-  await writeFile(file, deferChunkImports(await readFile(file, "utf8")));
 }
 await Deno.mkdir(target, { recursive: true });
 const now = new Date();
