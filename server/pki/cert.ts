@@ -7,7 +7,14 @@
 import { createPublicKey, X509Certificate as NodeX509 } from "node:crypto";
 import { isIP } from "node:net";
 import { pemToDer, readCertificate } from "./der.ts";
-import { EC_P256, generateKeyPair, importSigningKey, loadX509, privateKeyToPem } from "./x509.ts";
+import {
+  EC_P256,
+  generateKeyPair,
+  importSigningKey,
+  loadX509,
+  privateKeyToPem,
+  toPem,
+} from "./x509.ts";
 import type { x509 } from "./x509_lib.ts";
 
 type X509 = typeof x509;
@@ -229,6 +236,7 @@ async function publicKeyOf(keyPem: string): Promise<CryptoKey> {
   }
 }
 
+/** PEM written here: the library's encoder upper-cases through ICU, whose pages then stay resident. */
 function pemOf(cert: x509.X509Certificate): string {
-  return cert.toString("pem").trimEnd() + "\n";
+  return toPem(cert.rawData, "CERTIFICATE");
 }

@@ -8,6 +8,7 @@
 import type { KubeObject } from "../../../kube/meta.ts";
 import type { RequestInfo } from "../request_info.ts";
 import type { UserInfo } from "../resource.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 type Json = Record<string, unknown>;
 
@@ -104,7 +105,7 @@ export function compileSchemas(objects: readonly KubeObject[]): Schema[] {
       distinguisher: String((spec.distinguisherMethod as Json | undefined)?.type ?? "") || null,
       rules: (spec.rules ?? []) as Rule[],
     };
-  }).sort((a, b) => a.precedence - b.precedence || a.name.localeCompare(b.name));
+  }).sort((a, b) => a.precedence - b.precedence || compareStrings(a.name, b.name));
 }
 
 /** The first matching schema; the mandatory `catch-all` when none does. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { compareStrings } from "../../../kube/order.ts";
 
 /** A JSON value as the walkers see it. */
 export type Json = unknown;
@@ -85,11 +86,6 @@ function parseJson(text: string, whole: string): Json {
   } catch {
     throw new FieldsError(`parsing key as path element: invalid JSON in ${whole}`);
   }
-}
-
-/** Byte order of ASCII strings, as Go's `strings.Compare`. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function rank(v: Json): number {

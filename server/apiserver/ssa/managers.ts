@@ -7,7 +7,8 @@
  */
 import type { ManagedFieldsEntry } from "../../../kube/meta.ts";
 import { isJsonObject, parseTime } from "../../../kube/meta.ts";
-import { compareStrings, FieldSet, path } from "./fieldpath.ts";
+import { compareStrings } from "../../../kube/order.ts";
+import { FieldSet, path } from "./fieldpath.ts";
 
 /** The fields one manager owns. */
 export interface ManagerSet {

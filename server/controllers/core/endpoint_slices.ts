@@ -39,6 +39,7 @@ import {
 } from "./endpoint_pods.ts";
 import { HEADLESS_LABEL } from "./endpoints.ts";
 import type { EndpointPort, EndpointSlice, Service, SliceEndpoint } from "./types.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 const SERVICES_T = SERVICES as Resource<Service>;
 const SLICES = ENDPOINT_SLICES as Resource<EndpointSlice>;
@@ -76,7 +77,7 @@ export function desiredSlices(
   const publishNotReady = !!svc.spec?.publishNotReadyAddresses;
   const groups = new Map<string, DesiredSlice>();
   const sorted = [...pods].sort((a, b) =>
-    (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
+    compareStrings(a.metadata.name ?? "", b.metadata.name ?? "")
   );
   for (const type of addressTypes(svc)) {
     for (const pod of sorted) {

@@ -34,6 +34,7 @@ import {
   shouldBeInEndpoints,
 } from "./endpoint_pods.ts";
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Service } from "./types.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 const SERVICES_T = SERVICES as Resource<Service>;
 const ENDPOINTS_T = ENDPOINTS as Resource<Endpoints>;
@@ -96,7 +97,7 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
     }
   }
   for (const e of perAddr.values()) {
-    e.ports.sort((a, b) => (a.name ?? "").localeCompare(b.name ?? "") || a.port - b.port);
+    e.ports.sort((a, b) => compareStrings(a.name ?? "", b.name ?? "") || a.port - b.port);
     const k = JSON.stringify(e.ports);
     let s = byAddresses.get(k);
     if (!s) byAddresses.set(k, s = e.ports.length ? { ports: e.ports } : {});
@@ -104,8 +105,8 @@ export function endpointSubsets(svc: Service, pods: readonly Pod[]): EndpointSub
     (s[field] ??= []).push(e.addr);
   }
   const byIp = (a: EndpointAddress, b: EndpointAddress) =>
-    a.ip.localeCompare(b.ip) || (a.targetRef?.uid ?? "").localeCompare(b.targetRef?.uid ?? "");
-  const out = [...byAddresses.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => s);
+    compareStrings(a.ip, b.ip) || compareStrings(a.targetRef?.uid ?? "", b.targetRef?.uid ?? "");
+  const out = [...byAddresses.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, s]) => s);
   for (const s of out) {
     s.addresses?.sort(byIp);
     s.notReadyAddresses?.sort(byIp);

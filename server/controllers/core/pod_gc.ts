@@ -19,6 +19,7 @@ import {
 } from "../../../kube/client/mod.ts";
 import { formatTime } from "../../../kube/meta.ts";
 import { Controller, type ControllerConfig, nonNegative, positiveInt } from "../framework/mod.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 /** Options of {@linkcode PodGcController}. */
 export interface PodGcConfig extends ControllerConfig {
@@ -76,8 +77,8 @@ export class PodGcController extends Controller {
     const excess = done.length - this.#threshold;
     if (excess <= 0) return;
     done.sort((a, b) =>
-      (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
-      (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
+      compareStrings(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? "") ||
+      compareStrings(a.metadata.name ?? "", b.metadata.name ?? "")
     );
     for (const p of done.slice(0, excess)) await this.#delete(p);
   }
