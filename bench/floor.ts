@@ -90,7 +90,7 @@ function memoryOf(pid: number): Memory {
 /** Bundles floor_probe.ts as scripts/build.ts bundles main.ts. */
 async function bundleProbe(work: string): Promise<string> {
   const out = join(work, "probe");
-  await bundleLazy(REPO, "bench/floor_probe.ts", out);
+  await bundleLazy(REPO, ["bench/floor_probe.ts"], out);
   return join(out, "floor_probe.js");
 }
 

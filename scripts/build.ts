@@ -12,7 +12,7 @@
  * @module
  */
 import { readdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { bundleLazy } from "./lazy_chunks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -22,7 +22,8 @@ const KEEP_MS = 7 * 24 * 3600 * 1000;
 
 let built: string[];
 try {
-  built = await bundleLazy(root, "main.ts", fresh);
+  // The PKI worker (server/pki/isolated.ts) is an entry of its own: new Worker() names a file.
+  built = await bundleLazy(root, ["main.ts", "server/pki/pki_worker.ts"], fresh);
 } catch (err) {
   await rm(fresh, { recursive: true, force: true });
   console.error(`Cannot build ${target}: ${(err as Error).message}`);
@@ -31,13 +32,16 @@ try {
 await Deno.mkdir(target, { recursive: true });
 const now = new Date();
 for (const name of built.filter((n) => n !== "main.js").concat("main.js")) {
+  await Deno.mkdir(dirname(join(target, name)), { recursive: true });
   await rename(join(fresh, name), join(target, name));
   // A chunk that is part of this build counts as used now.
   await Deno.utime(join(target, name), now, now);
 }
 await rm(fresh, { recursive: true, force: true });
 const current = new Set(built);
-for (const name of await readdir(target)) {
+for (const entry of await readdir(target, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile()) continue;
+  const name = relative(target, join(entry.parentPath, entry.name));
   if (current.has(name)) continue;
   const { mtimeMs } = await stat(join(target, name));
   if (Date.now() - mtimeMs > KEEP_MS) await rm(join(target, name), { force: true });

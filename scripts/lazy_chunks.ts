@@ -12,10 +12,28 @@
  * @module
  */
 
+import * as esbuild from "esbuild";
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 const LITERAL_CHUNK_IMPORT = /\bimport\("(\.\/[A-Za-z0-9_-]+\.js)"\)/g;
+
+/**
+ * The chunk without comments and layout (esbuild's whitespace minification; names and syntax
+ * stay as written, so stack traces keep their function names), with non-ASCII characters
+ * escaped. V8 keeps every loaded module's source text for the life of the process, at two bytes
+ * per character when the text has one beyond Latin-1 (hence the escapes). Compacted, an idle
+ * server holds about 2.5 MB less (79 MB instead of 81.5).
+ */
+async function compact(code: string): Promise<string> {
+  const { code: out } = await esbuild.transform(code, {
+    format: "esm",
+    loader: "js",
+    minifyWhitespace: true,
+    charset: "ascii",
+  });
+  return out;
+}
 
 /** The bundle's JavaScript with every literal dynamic import of a sibling chunk deferred. */
 export function deferChunkImports(code: string): string {
@@ -23,25 +41,36 @@ export function deferChunkImports(code: string): string {
 }
 
 /**
- * Bundles `entry` (relative to `root`) into `outdir`; returns the files written. Throws with deno
- * bundle's output when it fails.
+ * Bundles `entries` (relative to `root`) into `outdir`; returns the files written, relative to
+ * `outdir` (an entry below the entries' common folder keeps its path, e.g.
+ * `server/pki/pki_worker.js`). Throws with deno bundle's output when it fails.
  */
-export async function bundleLazy(root: string, entry: string, outdir: string): Promise<string[]> {
+export async function bundleLazy(
+  root: string,
+  entries: string[],
+  outdir: string,
+): Promise<string[]> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform=deno", "--code-splitting", "--outdir", outdir, entry],
+    args: ["bundle", "--platform=deno", "--code-splitting", "--outdir", outdir, ...entries],
     cwd: root,
     stdout: "null",
     stderr: "piped",
   }).output();
   if (code !== 0) {
     throw new Error(
-      `deno bundle ${entry} exited with ${code}:\n${new TextDecoder().decode(stderr)}`,
+      `deno bundle ${entries.join(" ")} exited with ${code}:\n${new TextDecoder().decode(stderr)}`,
     );
   }
-  const files = await readdir(outdir);
-  for (const name of files.filter((n) => n.endsWith(".js"))) {
-    const file = join(outdir, name);
-    await writeFile(file, deferChunkImports(await readFile(file, "utf8")));
+  const files = (await readdir(outdir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(outdir, join(entry.parentPath, entry.name)));
+  try {
+    for (const name of files.filter((n) => n.endsWith(".js"))) {
+      const file = join(outdir, name);
+      await writeFile(file, await compact(deferChunkImports(await readFile(file, "utf8"))));
+    }
+  } finally {
+    await esbuild.stop();
   }
   return files;
 }

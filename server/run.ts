@@ -39,7 +39,7 @@ import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import type { RunningScheduler } from "./scheduler/mod.ts";
-import { firstIpOf, loadOrCreatePki, loadOrCreateTokens } from "./pki/mod.ts";
+import { firstIpOf, loadOrCreatePkiIsolated, loadOrCreateTokens } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
 import { transformingCodec } from "./apiserver/transformer.ts";
@@ -80,23 +80,17 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
 
   const nodeIps = config.nodeIp?.length ? [...config.nodeIp] : ["127.0.0.1"];
   const serviceCidr = config.serviceCidr[0] ?? "10.43.0.0/16";
-  const pki = await loadOrCreatePki({
+  // The PKI is made (on a first start, by a child process: pki/isolated.ts) while the datastore,
+  // caches and resources are set up; nothing before authentication needs it.
+  const pkiMade = loadOrCreatePkiIsolated({
     dataDir,
     nodeIps,
     tlsSans: [...(config.tlsSan ?? [])],
     serviceCidr,
     clusterDomain: config.clusterDomain,
   });
-  if (pki.written.length) log(`Wrote certificates: ${pki.written.join(", ")}`);
-  const tokenText = config.token ??
-    (config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : undefined);
-  const tokens = await loadOrCreateTokens({
-    dataDir,
-    serverCaPem: pki.serverCa.certPem,
-    token: tokenText,
-    agentToken: config.agentToken,
-  });
-
+  // Awaited below; until then a failure must not count as unhandled.
+  pkiMade.catch(() => {});
   // --secrets-encryption: secrets pass through the configured transformer on their way to the
   // datastore; without it the codec is plain JSON, as it always was.
   const encryption = await SecretsEncryption.open({
@@ -137,6 +131,19 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   });
   await crds.start();
   const lookup = cacheLookup(registry, cacher);
+  const pki = await pkiMade;
+  if (pki.written.length) {
+    const by = pki.madeByChild ? " (made by a child process)" : "";
+    log(`Wrote certificates${by}: ${pki.written.join(", ")}`);
+  }
+  const tokenText = config.token ??
+    (config.tokenFile ? (await readFile(config.tokenFile, "utf8")).trim() : undefined);
+  const tokens = await loadOrCreateTokens({
+    dataDir,
+    serverCaPem: pki.serverCa.certPem,
+    token: tokenText,
+    agentToken: config.agentToken,
+  });
   const authn = new Authentication({
     registry,
     lookup,

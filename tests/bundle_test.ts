@@ -126,6 +126,8 @@ Deno.test("the bundle runs alone in an empty folder: --version, --help, a server
     await t.step("a server on SQLite", async () => {
       const server = await startBundled(alone, join(work, "sqlite"), []);
       try {
+        // One file and nothing beside it: the PKI is made in the server's own process.
+        assert.match(server.logs(), /Wrote certificates: server-ca/);
         await assertServes(server, work);
       } finally {
         await server.stop();
@@ -203,6 +205,8 @@ Deno.test("./k3s builds dist/k3s when it is missing or older than a source, and 
           const cmdline = (await readFile(`/proc/${server.pid}/cmdline`, "utf8")).split("\0");
           assert.match(cmdline[0], /(^|\/)deno$/, `no wrapper process: ${cmdline.join(" ")}`);
           assert.ok(cmdline.includes(built), cmdline.join(" "));
+          // The build's PKI program (server/pki/isolated.ts) made the first start's files.
+          assert.match(server.logs(), /Wrote certificates \(made by a child process\): server-ca/);
           // The tests and benchmarks start k3s with the same deno flags (tests/harness.ts).
           assert.ok(K3S_DENO_FLAGS.length > 0);
           for (const flag of K3S_DENO_FLAGS) assert.ok(cmdline.includes(flag), cmdline.join(" "));

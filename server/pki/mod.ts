@@ -20,6 +20,7 @@ export {
   signCertificate,
   type SignCertificateOptions,
 } from "./cert.ts";
+export { type IsolatedPki, loadOrCreatePkiIsolated, pkiProgram } from "./isolated.ts";
 export { firstIpOf } from "./net.ts";
 export {
   type CertFiles,
