@@ -20,6 +20,9 @@ import type { ServerConfig } from "./server_flags.ts";
 export async function dispatchServer(config: ServerConfig): Promise<number> {
   const stopCollector = startIdleCollector();
   try {
+    // A first start's PKI is made by a child process while the server's modules load.
+    const { pkiOptions, prefetchPki } = await import("../server/pki/isolated.ts");
+    prefetchPki(pkiOptions(config));
     const { runServer } = await import("../server/run.ts");
     if (config.disableAgent) return await runServer(config);
     const stop = new AbortController();

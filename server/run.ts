@@ -39,7 +39,7 @@ import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import type { RunningScheduler } from "./scheduler/mod.ts";
-import { firstIpOf, loadOrCreatePkiIsolated, loadOrCreateTokens } from "./pki/mod.ts";
+import { firstIpOf, loadOrCreatePkiIsolated, loadOrCreateTokens, pkiOptions } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
 import { transformingCodec } from "./apiserver/transformer.ts";
@@ -78,17 +78,11 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   const audit = await auditFromArgs(apiserverArgs, warn);
   const flowControl = new FlowControl(flowControlOptions(apiserverArgs));
 
-  const nodeIps = config.nodeIp?.length ? [...config.nodeIp] : ["127.0.0.1"];
-  const serviceCidr = config.serviceCidr[0] ?? "10.43.0.0/16";
+  const pkiConfig = pkiOptions(config);
+  const { nodeIps, serviceCidr } = pkiConfig;
   // The PKI is made (on a first start, by a child process: pki/isolated.ts) while the datastore,
   // caches and resources are set up; nothing before authentication needs it.
-  const pkiMade = loadOrCreatePkiIsolated({
-    dataDir,
-    nodeIps,
-    tlsSans: [...(config.tlsSan ?? [])],
-    serviceCidr,
-    clusterDomain: config.clusterDomain,
-  });
+  const pkiMade = loadOrCreatePkiIsolated(pkiConfig);
   // Awaited below; until then a failure must not count as unhandled.
   pkiMade.catch(() => {});
   // --secrets-encryption: secrets pass through the configured transformer on their way to the

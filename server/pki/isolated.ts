@@ -17,6 +17,40 @@ import { join } from "node:path";
 import { loadOrCreatePki, type Pki, type PkiOptions } from "./pki.ts";
 import type { PkiOptionsJson, PkiWorkerReply } from "./pki_worker.ts";
 
+/** The part of `k3s server`'s configuration the PKI is made from. */
+export interface PkiConfig {
+  readonly dataDir: string;
+  readonly nodeIp?: readonly string[];
+  readonly tlsSan?: readonly string[];
+  readonly serviceCidr: readonly string[];
+  readonly clusterDomain: string;
+}
+
+/** The PKI options of a server configuration (K3s's defaults for what is not set). */
+export function pkiOptions(config: PkiConfig): PkiOptions {
+  return {
+    dataDir: config.dataDir,
+    nodeIps: config.nodeIp?.length ? [...config.nodeIp] : ["127.0.0.1"],
+    tlsSans: [...(config.tlsSan ?? [])],
+    serviceCidr: config.serviceCidr[0] ?? "10.43.0.0/16",
+    clusterDomain: config.clusterDomain,
+  };
+}
+
+let prefetched: { key: string; made: Promise<IsolatedPki> } | undefined;
+
+/**
+ * Starts {@linkcode loadOrCreatePkiIsolated} now: `k3s server` calls it before it loads the
+ * server's modules, so a first start's child process runs meanwhile. The next call with the same
+ * options takes over its result.
+ */
+export function prefetchPki(options: PkiOptions): void {
+  const made = loadOrCreatePkiIsolated(options);
+  // Taken over and awaited by the server; a failure must not count as unhandled meanwhile.
+  made.catch(() => {});
+  prefetched = { key: JSON.stringify(options), made };
+}
+
 /** A loaded PKI, and whether a child process made this start's files. */
 export interface IsolatedPki extends Pki {
   madeByChild: boolean;
@@ -31,6 +65,11 @@ export async function loadOrCreatePkiIsolated(
   options: PkiOptions,
   mainModule: string = Deno.mainModule,
 ): Promise<IsolatedPki> {
+  if (prefetched?.key === JSON.stringify(options)) {
+    const { made } = prefetched;
+    prefetched = undefined;
+    return await made;
+  }
   const firstStart = !existsSync(join(options.dataDir, "server", "tls", "server-ca.crt"));
   const program = firstStart ? pkiProgram(mainModule) : null;
   const written = program ? await runPkiProgram(program, options) : null;

@@ -20,7 +20,14 @@ export {
   signCertificate,
   type SignCertificateOptions,
 } from "./cert.ts";
-export { type IsolatedPki, loadOrCreatePkiIsolated, pkiProgram } from "./isolated.ts";
+export {
+  type IsolatedPki,
+  loadOrCreatePkiIsolated,
+  type PkiConfig,
+  pkiOptions,
+  pkiProgram,
+  prefetchPki,
+} from "./isolated.ts";
 export { firstIpOf } from "./net.ts";
 export {
   type CertFiles,

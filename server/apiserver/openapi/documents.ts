@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { K3S_VERSION } from "../../../kube/version.ts";
 import type { Registry } from "../registry.ts";
 import type { ResourceDef } from "../resource.ts";
-import { builtinTypes, type TypeRegistry } from "./models.ts";
+import { describedTypes, type TypeRegistry } from "./models.ts";
 import { kindPaths, META_V1, type ServedKind, verbsOf } from "./paths.ts";
 import { closure, definitionSchema, type Flavor, type Gvk, type Schema } from "./schema.ts";
 import { encodeSwaggerProto } from "./proto.ts";
@@ -171,7 +171,7 @@ export class OpenApiDocuments {
   #v3 = new Map<string, Encoded>();
   #index: Encoded | null = null;
 
-  constructor(registry: Registry, types: () => TypeRegistry = builtinTypes) {
+  constructor(registry: Registry, types: () => TypeRegistry = describedTypes) {
     this.#registry = registry;
     this.#types = types;
   }

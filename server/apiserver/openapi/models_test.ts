@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
-import { builtinTypes, decodeTypes } from "./models.ts";
+import { builtinTypes, decodeTypes, describedTypes } from "./models.ts";
 
-Deno.test("builtinTypes() decodes once and keeps the registry", () => {
+Deno.test("builtinTypes() decodes once and keeps the registry, without descriptions", () => {
   assert(builtinTypes() === builtinTypes());
+  const spec = builtinTypes().get("io.k8s.api.apps.v1.DeploymentSpec")!;
+  assert.deepEqual(spec.p.replicas, ["int32"]);
+  assert.equal(spec.d, undefined);
+  assert.deepEqual(spec.r?.sort(), ["selector", "template"]);
+});
+
+Deno.test("describedTypes() has the descriptions the OpenAPI documents show", () => {
+  const spec = describedTypes().get("io.k8s.api.apps.v1.DeploymentSpec")!;
+  assert(spec.p.replicas[1]?.startsWith("Number of desired pods"));
+  assert(describedTypes().get("io.k8s.api.core.v1.Pod")!.d?.startsWith("Pod is a collection"));
 });
 
 Deno.test("TypeRegistry maps client-node models to upstream definition names", () => {

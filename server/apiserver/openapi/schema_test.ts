@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { builtinTypes } from "./models.ts";
+import { describedTypes } from "./models.ts";
 import { closure, definitionSchema, type Schema } from "./schema.ts";
 
-const types = builtinTypes();
+const types = describedTypes();
 const CORE = "io.k8s.api.core.v1.";
 
 function props(name: string, flavor: "v2" | "v3"): Record<string, Schema> {
