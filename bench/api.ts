@@ -25,7 +25,14 @@ import https from "node:https";
 import process from "node:process";
 import { join } from "node:path";
 import { type KubeconfigContext, loadKubeconfig } from "../kube/kubeconfig.ts";
-import { entryNote, freePort, K3S_DENO_FLAGS, K3S_ENTRY, REPO } from "../tests/harness.ts";
+import {
+  entryNote,
+  freePort,
+  K3S_DENO_FLAGS,
+  K3S_ENTRY,
+  loopbackServerArgs,
+  REPO,
+} from "../tests/harness.ts";
 
 const LEVELS = [1, 16, 64] as const;
 const SMALL_LIST = 10;
@@ -729,16 +736,7 @@ async function startServerProcess(
       "-A",
       ...denoFlags,
       main,
-      "server",
-      "--disable-agent",
-      "--data-dir",
-      dataDir,
-      "--https-listen-port",
-      String(port),
-      "--bind-address",
-      "127.0.0.1",
-      "--write-kubeconfig",
-      join(dataDir, "kc.yaml"),
+      ...loopbackServerArgs(dataDir, port, join(dataDir, "kc.yaml")),
     ],
     env: { NO_COLOR: "1" },
     stdin: "null",

@@ -14,7 +14,14 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { bundleLazy } from "../scripts/lazy_chunks.ts";
 import { createCa, signCertificate } from "../server/pki/mod.ts";
-import { entryNote, freePort, K3S_DENO_FLAGS, K3S_ENTRY, REPO } from "../tests/harness.ts";
+import {
+  entryNote,
+  freePort,
+  K3S_DENO_FLAGS,
+  K3S_ENTRY,
+  loopbackServerArgs,
+  REPO,
+} from "../tests/harness.ts";
 
 const SETTLE_MS = 5_000;
 const RUNS = 3;
@@ -226,19 +233,10 @@ function http1Get(port: number, tls: ClientTls): Promise<string> {
 async function startServer(work: string): Promise<Started> {
   const port = await freePort();
   const dataDir = await Deno.makeTempDir({ dir: work, prefix: "server-" });
-  return spawn([
-    K3S_ENTRY,
-    "server",
-    "--disable-agent",
-    "--data-dir",
-    dataDir,
-    "--https-listen-port",
-    String(port),
-    "--bind-address",
-    "127.0.0.1",
-    "--write-kubeconfig",
-    join(dataDir, "kc.yaml"),
-  ], () => readyz(port));
+  return spawn(
+    [K3S_ENTRY, ...loopbackServerArgs(dataDir, port, join(dataDir, "kc.yaml"))],
+    () => readyz(port),
+  );
 }
 
 function readyz(port: number): Promise<boolean> {

@@ -10,7 +10,14 @@ import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startEtcd } from "../datastore/etcd/etcd_server.ts";
-import { freePort, K3S_DENO_FLAGS, oldestAndNewestKubectl, REPO, run } from "./harness.ts";
+import {
+  freePort,
+  K3S_DENO_FLAGS,
+  loopbackServerArgs,
+  oldestAndNewestKubectl,
+  REPO,
+  run,
+} from "./harness.ts";
 
 /** Runs the `bundle` task's command with its output file moved to `output`. */
 async function bundle(output: string): Promise<void> {
@@ -46,16 +53,7 @@ async function startBundled(
   const child = new Deno.Command(command[0], {
     args: [
       ...command.slice(1),
-      "server",
-      "--disable-agent",
-      "--data-dir",
-      dataDir,
-      "--https-listen-port",
-      String(port),
-      "--bind-address",
-      "127.0.0.1",
-      "--write-kubeconfig",
-      kubeconfig,
+      ...loopbackServerArgs(dataDir, port, kubeconfig),
       ...extra,
     ],
     cwd,

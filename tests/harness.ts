@@ -38,6 +38,25 @@ export function launcherFlags(script: string): string[] {
   return line[1].split(/\s+/).filter((f) => f !== "");
 }
 
+/**
+ * `server` and the flags of a test or benchmark server: no agent, `dataDir`, loopback only on
+ * `port`, the admin kubeconfig written to `kubeconfig`.
+ */
+export function loopbackServerArgs(dataDir: string, port: number, kubeconfig: string): string[] {
+  return [
+    "server",
+    "--disable-agent",
+    "--data-dir",
+    dataDir,
+    "--https-listen-port",
+    String(port),
+    "--bind-address",
+    "127.0.0.1",
+    "--write-kubeconfig",
+    kubeconfig,
+  ];
+}
+
 /** One sentence for a benchmark's report: which program ran as k3s. */
 export function entryNote(): string {
   return K3S_ENTRY === join(REPO, "main.ts")
@@ -197,16 +216,7 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
         "-A",
         ...K3S_DENO_FLAGS,
         K3S_ENTRY,
-        "server",
-        "--disable-agent",
-        "--data-dir",
-        dataDir,
-        "--https-listen-port",
-        String(port),
-        "--bind-address",
-        "127.0.0.1",
-        "--write-kubeconfig",
-        kubeconfig,
+        ...loopbackServerArgs(dataDir, port, kubeconfig),
         ...(opts.args ?? []),
       ],
       env: { ...opts.env, NO_COLOR: "1" },
