@@ -71,7 +71,8 @@ export async function loadOrCreatePkiIsolated(
     return await made;
   }
   const firstStart = !existsSync(join(options.dataDir, "server", "tls", "server-ca.crt"));
-  const program = firstStart ? pkiProgram(mainModule) : null;
+  // A compiled executable runs no deno subcommands: it makes the PKI itself.
+  const program = firstStart && !Deno.build.standalone ? pkiProgram(mainModule) : null;
   const written = program ? await runPkiProgram(program, options) : null;
   const pki = await loadOrCreatePki(options);
   // Everything the child wrote is on disk now, and what it wrote is what this start wrote.
