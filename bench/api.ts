@@ -712,7 +712,7 @@ class H1Client implements Client {
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-interface ServerProcess {
+export interface ServerProcess {
   pid: number;
   /** From spawning the process to the first `/readyz` that answered 200 "ok". */
   readyMs: number;
@@ -723,7 +723,7 @@ interface ServerProcess {
 }
 
 /** Starts `deno run -A main.ts server` and polls `/readyz` (anonymous) until it answers ok. */
-async function startServerProcess(
+export async function startServerProcess(
   main: string,
   dataDir: string,
   port: number,

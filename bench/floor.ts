@@ -13,15 +13,9 @@ import http2 from "node:http2";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { bundleLazy } from "../scripts/lazy_chunks.ts";
+import { startServerProcess } from "./api.ts";
 import { createCa, signCertificate } from "../server/pki/mod.ts";
-import {
-  entryNote,
-  freePort,
-  K3S_DENO_FLAGS,
-  K3S_ENTRY,
-  loopbackServerArgs,
-  REPO,
-} from "../tests/harness.ts";
+import { entryNote, freePort, K3S_DENO_FLAGS, K3S_ENTRY, REPO } from "../tests/harness.ts";
 
 const SETTLE_MS = 5_000;
 const RUNS = 3;
@@ -231,27 +225,8 @@ function http1Get(port: number, tls: ClientTls): Promise<string> {
 }
 
 async function startServer(work: string): Promise<Started> {
-  const port = await freePort();
   const dataDir = await Deno.makeTempDir({ dir: work, prefix: "server-" });
-  return spawn(
-    [K3S_ENTRY, ...loopbackServerArgs(dataDir, port, join(dataDir, "kc.yaml"))],
-    () => readyz(port),
-  );
-}
-
-function readyz(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpsRequest(
-      { host: "127.0.0.1", port, path: "/readyz", agent: false, rejectUnauthorized: false },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode === 200));
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.setTimeout(1_000, () => req.destroy());
-    req.end();
-  });
+  return await startServerProcess(K3S_ENTRY, dataDir, await freePort(), K3S_DENO_FLAGS);
 }
 
 function report(rows: [string, Memory][], load: string): string {

@@ -21,14 +21,16 @@ export async function dispatchServer(config: ServerConfig): Promise<number> {
   const stopCollector = startIdleCollector();
   try {
     // A first start's PKI is made by a child process while the server's modules load.
-    const { pkiOptions, prefetchPki } = await import("../server/pki/isolated.ts");
-    prefetchPki(pkiOptions(config));
+    const { loadOrCreatePkiIsolated, pkiOptions } = await import("../server/pki/isolated.ts");
+    const pki = loadOrCreatePkiIsolated(pkiOptions(config));
+    // Awaited by the server; a failure must not count as unhandled meanwhile.
+    pki.catch(() => {});
     const { runServer } = await import("../server/run.ts");
-    if (config.disableAgent) return await runServer(config);
+    if (config.disableAgent) return await runServer(config, { pki });
     const stop = new AbortController();
     const agent = runEmbeddedAgent(config, stop.signal);
     try {
-      return await runServer(config);
+      return await runServer(config, { pki });
     } finally {
       stop.abort();
       await agent;

@@ -22,8 +22,8 @@ const KEEP_MS = 7 * 24 * 3600 * 1000;
 
 let built: string[];
 try {
-  // The PKI worker (server/pki/isolated.ts) is an entry of its own: new Worker() names a file.
-  built = await bundleLazy(root, ["main.ts", "server/pki/pki_worker.ts"], fresh);
+  // The program a first start's PKI is made by (server/pki/isolated.ts) runs as its own process.
+  built = await bundleLazy(root, ["main.ts", "server/pki/pki_program.ts"], fresh);
 } catch (err) {
   await rm(fresh, { recursive: true, force: true });
   console.error(`Cannot build ${target}: ${(err as Error).message}`);

@@ -43,7 +43,7 @@ export function deferChunkImports(code: string): string {
 /**
  * Bundles `entries` (relative to `root`) into `outdir`; returns the files written, relative to
  * `outdir` (an entry below the entries' common folder keeps its path, e.g.
- * `server/pki/pki_worker.js`). Throws with deno bundle's output when it fails.
+ * `server/pki/pki_program.js`). Throws with deno bundle's output when it fails.
  */
 export async function bundleLazy(
   root: string,

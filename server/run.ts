@@ -39,7 +39,13 @@ import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import type { RunningScheduler } from "./scheduler/mod.ts";
-import { firstIpOf, loadOrCreatePkiIsolated, loadOrCreateTokens, pkiOptions } from "./pki/mod.ts";
+import {
+  firstIpOf,
+  type IsolatedPki,
+  loadOrCreatePkiIsolated,
+  loadOrCreateTokens,
+  pkiOptions,
+} from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
 import { transformingCodec } from "./apiserver/transformer.ts";
@@ -64,8 +70,17 @@ function warn(message: string): void {
   console.warn(`${new Date().toISOString()} WARN ${message}`);
 }
 
+/** Work a caller began before the server's modules loaded. */
+export interface StartedEarly {
+  /** The PKI, being loaded or made (`loadOrCreatePkiIsolated` with `pkiOptions(config)`). */
+  pki?: Promise<IsolatedPki>;
+}
+
 /** Starts every part of the server and resolves once `/readyz` would answer ok. */
-export async function startServer(config: ServerRunConfig): Promise<RunningServer> {
+export async function startServer(
+  config: ServerRunConfig,
+  early: StartedEarly = {},
+): Promise<RunningServer> {
   const started = performance.now();
   const dataDir = config.dataDir;
   const serverDir = join(dataDir, "server");
@@ -82,7 +97,7 @@ export async function startServer(config: ServerRunConfig): Promise<RunningServe
   const { nodeIps, serviceCidr } = pkiConfig;
   // The PKI is made (on a first start, by a child process: pki/isolated.ts) while the datastore,
   // caches and resources are set up; nothing before authentication needs it.
-  const pkiMade = loadOrCreatePkiIsolated(pkiConfig);
+  const pkiMade = early.pki ?? loadOrCreatePkiIsolated(pkiConfig);
   // Awaited below; until then a failure must not count as unhandled.
   pkiMade.catch(() => {});
   // --secrets-encryption: secrets pass through the configured transformer on their way to the
@@ -361,8 +376,11 @@ function rangeClaims(backend: Backend) {
 }
 
 /** Runs `k3s server` until SIGINT or SIGTERM; resolves to the exit code. */
-export async function runServer(config: ServerRunConfig): Promise<number> {
-  const server = await startServer(config);
+export async function runServer(
+  config: ServerRunConfig,
+  early: StartedEarly = {},
+): Promise<number> {
+  const server = await startServer(config, early);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -5,8 +5,8 @@
  * not help: its isolate goes, but the native memory it used stays with the process.) This process
  * then only reads the files.
  *
- * The program lives beside k3s's main module (`server/pki/pki_worker.ts` under the sources,
- * `server/pki/pki_worker.js` in the build). Where it is not there (the single-file bundle, a
+ * The program lives beside k3s's main module (`server/pki/pki_program.ts` under the sources,
+ * `server/pki/pki_program.js` in the build). Where it is not there (the single-file bundle, a
  * compiled executable, `deno test`) or cannot run, the PKI is made in this process, as on later
  * starts.
  *
@@ -15,7 +15,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadOrCreatePki, type Pki, type PkiOptions } from "./pki.ts";
-import type { PkiOptionsJson, PkiWorkerReply } from "./pki_worker.ts";
+import type { PkiOptionsJson, PkiProgramReply } from "./pki_program.ts";
 
 /** The part of `k3s server`'s configuration the PKI is made from. */
 export interface PkiConfig {
@@ -37,20 +37,6 @@ export function pkiOptions(config: PkiConfig): PkiOptions {
   };
 }
 
-let prefetched: { key: string; made: Promise<IsolatedPki> } | undefined;
-
-/**
- * Starts {@linkcode loadOrCreatePkiIsolated} now: `k3s server` calls it before it loads the
- * server's modules, so a first start's child process runs meanwhile. The next call with the same
- * options takes over its result.
- */
-export function prefetchPki(options: PkiOptions): void {
-  const made = loadOrCreatePkiIsolated(options);
-  // Taken over and awaited by the server; a failure must not count as unhandled meanwhile.
-  made.catch(() => {});
-  prefetched = { key: JSON.stringify(options), made };
-}
-
 /** A loaded PKI, and whether a child process made this start's files. */
 export interface IsolatedPki extends Pki {
   madeByChild: boolean;
@@ -65,11 +51,6 @@ export async function loadOrCreatePkiIsolated(
   options: PkiOptions,
   mainModule: string = Deno.mainModule,
 ): Promise<IsolatedPki> {
-  if (prefetched?.key === JSON.stringify(options)) {
-    const { made } = prefetched;
-    prefetched = undefined;
-    return await made;
-  }
   const firstStart = !existsSync(join(options.dataDir, "server", "tls", "server-ca.crt"));
   // A compiled executable runs no deno subcommands: it makes the PKI itself.
   const program = firstStart && !Deno.build.standalone ? pkiProgram(mainModule) : null;
@@ -85,13 +66,13 @@ export function pkiProgram(mainModule: string): string[] | null {
   if (main.protocol !== "file:") return null;
   if (main.pathname.endsWith(".ts")) {
     // The sources: the child needs the checkout's deno.json for its imports.
-    const program = new URL("server/pki/pki_worker.ts", main);
+    const program = new URL("server/pki/pki_program.ts", main);
     const config = new URL("deno.json", main);
     return existsSync(program) && existsSync(config)
       ? [`--config=${config.pathname}`, program.href]
       : null;
   }
-  const program = new URL("server/pki/pki_worker.js", main);
+  const program = new URL("server/pki/pki_program.js", main);
   return existsSync(program) ? [program.href] : null;
 }
 
@@ -116,9 +97,9 @@ async function runPkiProgram(program: string[], options: PkiOptions): Promise<st
   await writer.write(new TextEncoder().encode(JSON.stringify(json))).catch(() => {});
   await writer.close().catch(() => {});
   const { stdout } = await child.output();
-  let reply: PkiWorkerReply;
+  let reply: PkiProgramReply;
   try {
-    reply = JSON.parse(new TextDecoder().decode(stdout)) as PkiWorkerReply;
+    reply = JSON.parse(new TextDecoder().decode(stdout)) as PkiProgramReply;
   } catch {
     return null;
   }

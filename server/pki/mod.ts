@@ -26,7 +26,6 @@ export {
   type PkiConfig,
   pkiOptions,
   pkiProgram,
-  prefetchPki,
 } from "./isolated.ts";
 export { firstIpOf } from "./net.ts";
 export {
