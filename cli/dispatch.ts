@@ -25,15 +25,21 @@ export async function dispatchServer(config: ServerConfig): Promise<number> {
     const pki = loadOrCreatePkiIsolated(pkiOptions(config));
     // Awaited by the server; a failure must not count as unhandled meanwhile.
     pki.catch(() => {});
-    const { runServer } = await import("../server/run.ts");
-    if (config.disableAgent) return await runServer(config, { pki });
-    const stop = new AbortController();
-    const agent = runEmbeddedAgent(config, stop.signal);
     try {
-      return await runServer(config, { pki });
+      const { runServer } = await import("../server/run.ts");
+      if (config.disableAgent) return await runServer(config, { pki });
+      const stop = new AbortController();
+      const agent = runEmbeddedAgent(config, stop.signal);
+      try {
+        return await runServer(config, { pki });
+      } finally {
+        stop.abort();
+        await agent;
+      }
     } finally {
-      stop.abort();
-      await agent;
+      // A server that stops early (a bad flag) still waits for the child: leaving it to write
+      // the data dir after k3s has exited would race whoever removes or reuses that dir.
+      await pki.catch(() => {});
     }
   } finally {
     stopCollector();

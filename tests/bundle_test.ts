@@ -214,6 +214,25 @@ Deno.test("./k3s builds dist/k3s when it is missing or older than a source, and 
         }
       },
     );
+
+    await t.step(
+      "a first start refused for a bad flag exits after the PKI child has written everything",
+      async () => {
+        const dataDir = join(work, "refused");
+        const refused = await run(k3s, [
+          ...loopbackServerArgs(dataDir, await freePort(), join(dataDir, "kc.yaml")),
+          "--kube-apiserver-arg=no-such-flag=1",
+        ], { cwd: work, env: { NO_COLOR: "1" } });
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /kube-apiserver has no flag --no-such-flag/);
+        const tls = join(dataDir, "server", "tls");
+        const atExit = (await readdir(tls, { recursive: true })).sort();
+        assert.ok(atExit.includes("client-admin.key"), atExit.join(" "));
+        // Nothing is still writing into the data dir once k3s has exited.
+        await new Promise((r) => setTimeout(r, 1_500));
+        assert.deepEqual((await readdir(tls, { recursive: true })).sort(), atExit);
+      },
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
