@@ -67,14 +67,31 @@ export function entryNote(): string {
 }
 const TOOLS_DIR = "/opt/k3s-deno-tools";
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
+/**
+ * A TCP port on loopback that was free a moment ago, chosen below Linux's ephemeral range
+ * (32768-60999): a port the kernel handed out for listen(0) is also the next source port of
+ * some client's connection, and the suite makes thousands, so it may be taken again before the
+ * server binds it. Tests in parallel pick at random from 12,000 ports.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await canListen(port)) return port;
+  }
+  return await listenOnce(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(() => true, () => false);
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    s.listen(port, "127.0.0.1", () => {
+      const bound = (s.address() as { port: number }).port;
+      s.close(() => resolve(bound));
     });
   });
 }
@@ -202,7 +219,7 @@ export interface StartOptions {
 /** Starts `k3s server --disable-agent` and waits until /readyz answers ok. */
 export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
   const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), "k3s-it-"));
-  const port = await freePort();
+  let port = await freePort();
   const kubeconfig = join(dataDir, "kubeconfig.yaml");
   let child: Deno.ChildProcess | null = null;
   let output = "";
@@ -257,7 +274,17 @@ export async function startServer(opts: StartOptions = {}): Promise<K3sServer> {
     clearTimeout(timer);
   };
   try {
-    await launch();
+    // Another process may bind the chosen port first: choose again.
+    for (let attempt = 1;; attempt++) {
+      try {
+        await launch();
+        break;
+      } catch (err) {
+        if (attempt === 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+        await stop();
+        port = await freePort();
+      }
+    }
   } catch (err) {
     await stop();
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });

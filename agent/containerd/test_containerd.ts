@@ -14,13 +14,13 @@
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { promisify } from "node:util";
 import type { Logger } from "../../kube/client/log.ts";
 import { GrpcCriClient } from "../../cri/grpc_client.ts";
 import { containerdPaths } from "./paths.ts";
+import { freePort } from "../../tests/harness.ts";
 import { type ContainerRuntime, startContainerRuntime } from "./run.ts";
 
 const run = promisify(execFile);
@@ -238,15 +238,4 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const point of points) {
     await run("umount", [point]).catch(() => run("umount", ["-l", point]).catch(() => {}));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
