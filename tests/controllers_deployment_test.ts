@@ -110,7 +110,7 @@ function watchBounds(
         sets.store.list().map((rs) =>
           `${rs.metadata.name}=${(rs.spec as { replicas?: number })?.replicas}/${
             (rs.status as { availableReplicas?: number })?.availableReplicas
-          }`
+          }@${rs.metadata.resourceVersion}`
         ).join(" "),
       );
     }

@@ -73,7 +73,9 @@ async function cleanupUnhealthy(s: Sync, oldRSs: ReplicaSet[], max: number): Pro
     if (total >= max) break;
     const replicas = specReplicas(rs);
     const available = rs.status?.availableReplicas ?? 0;
-    if (replicas === 0 || replicas === available) continue;
+    // A set scaled down keeps its surplus pods, available, until its own controller deletes
+    // them: more available than wanted is not unhealthy (and must never scale the set up).
+    if (replicas === 0 || available >= replicas) continue;
     const down = Math.min(max - total, replicas - available);
     await scaleSet(s, rs, replicas - down);
     total += down;
