@@ -23,15 +23,15 @@ export async function dispatchServer(config: ServerConfig): Promise<number> {
     // A first start's PKI is made by a child process while the server's modules load.
     const { loadOrCreatePkiIsolated, pkiOptions } = await import("../server/pki/isolated.ts");
     const pki = loadOrCreatePkiIsolated(pkiOptions(config));
-    // Awaited by the server; a failure must not count as unhandled meanwhile.
+    // Awaited by the server (and below); a failure must not count as unhandled meanwhile.
     pki.catch(() => {});
     try {
       const { runServer } = await import("../server/run.ts");
-      if (config.disableAgent) return await runServer(config, { pki });
+      if (config.disableAgent) return await runServer(config, pki);
       const stop = new AbortController();
       const agent = runEmbeddedAgent(config, stop.signal);
       try {
-        return await runServer(config, { pki });
+        return await runServer(config, pki);
       } finally {
         stop.abort();
         await agent;

@@ -39,13 +39,7 @@ import { podStreaming } from "./apiserver/subresources/pod_streaming.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import type { ServerRunConfig } from "./config.ts";
 import type { RunningScheduler } from "./scheduler/mod.ts";
-import {
-  firstIpOf,
-  type IsolatedPki,
-  loadOrCreatePkiIsolated,
-  loadOrCreateTokens,
-  pkiOptions,
-} from "./pki/mod.ts";
+import { firstIpOf, type IsolatedPki, loadOrCreateTokens, pkiOptions } from "./pki/mod.ts";
 import { supervisorAuthorizer, supervisorRoutes, watchNodeDeletions } from "./supervisor/mod.ts";
 import { encryptionRoutes, SecretsEncryption } from "./secretsencrypt/mod.ts";
 import { transformingCodec } from "./apiserver/transformer.ts";
@@ -70,16 +64,14 @@ function warn(message: string): void {
   console.warn(`${new Date().toISOString()} WARN ${message}`);
 }
 
-/** Work a caller began before the server's modules loaded. */
-export interface StartedEarly {
-  /** The PKI, being loaded or made (`loadOrCreatePkiIsolated` with `pkiOptions(config)`). */
-  pki?: Promise<IsolatedPki>;
-}
-
-/** Starts every part of the server and resolves once `/readyz` would answer ok. */
+/**
+ * Starts every part of the server and resolves once `/readyz` would answer ok. `pkiMade` is the PKI
+ * being loaded or made, begun by the caller before this module loaded (`loadOrCreatePkiIsolated`
+ * with `pkiOptions(config)`, cli/dispatch.ts); the caller also waits for it when this fails.
+ */
 export async function startServer(
   config: ServerRunConfig,
-  early: StartedEarly = {},
+  pkiMade: Promise<IsolatedPki>,
 ): Promise<RunningServer> {
   const started = performance.now();
   const dataDir = config.dataDir;
@@ -93,13 +85,7 @@ export async function startServer(
   const audit = await auditFromArgs(apiserverArgs, warn);
   const flowControl = new FlowControl(flowControlOptions(apiserverArgs));
 
-  const pkiConfig = pkiOptions(config);
-  const { nodeIps, serviceCidr } = pkiConfig;
-  // The PKI is made (on a first start, by a child process: pki/isolated.ts) while the datastore,
-  // caches and resources are set up; nothing before authentication needs it.
-  const pkiMade = early.pki ?? loadOrCreatePkiIsolated(pkiConfig);
-  // Awaited below; until then a failure must not count as unhandled.
-  pkiMade.catch(() => {});
+  const { nodeIps, serviceCidr } = pkiOptions(config);
   // --secrets-encryption: secrets pass through the configured transformer on their way to the
   // datastore; without it the codec is plain JSON, as it always was.
   const encryption = await SecretsEncryption.open({
@@ -140,6 +126,8 @@ export async function startServer(
   });
   await crds.start();
   const lookup = cacheLookup(registry, cacher);
+  // The PKI was made (on a first start, by a child process: pki/isolated.ts) while the datastore,
+  // caches and resources were set up; nothing before authentication needs it.
   const pki = await pkiMade;
   if (pki.written.length) {
     const by = pki.madeByChild ? " (made by a child process)" : "";
@@ -378,9 +366,9 @@ function rangeClaims(backend: Backend) {
 /** Runs `k3s server` until SIGINT or SIGTERM; resolves to the exit code. */
 export async function runServer(
   config: ServerRunConfig,
-  early: StartedEarly = {},
+  pki: Promise<IsolatedPki>,
 ): Promise<number> {
-  const server = await startServer(config, early);
+  const server = await startServer(config, pki);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

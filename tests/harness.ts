@@ -9,9 +9,10 @@ import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+export { freePort } from "../datastore/etcd/etcd_server.ts";
+import { freePort } from "../datastore/etcd/etcd_server.ts";
 import { buildKubeconfig, type KubeconfigContext, parseKubeconfig } from "../kube/kubeconfig.ts";
 import { signCertificate } from "../server/pki/mod.ts";
 
@@ -66,35 +67,6 @@ export function entryNote(): string {
     }\`).`;
 }
 const TOOLS_DIR = "/opt/k3s-deno-tools";
-
-/**
- * A TCP port on loopback that was free a moment ago, chosen below Linux's ephemeral range
- * (32768-60999): a port the kernel handed out for listen(0) is also the next source port of
- * some client's connection, and the suite makes thousands, so it may be taken again before the
- * server binds it. Tests in parallel pick at random from 12,000 ports.
- */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_768);
-    if (await canListen(port)) return port;
-  }
-  return await listenOnce(0);
-}
-
-function canListen(port: number): Promise<boolean> {
-  return listenOnce(port).then(() => true, () => false);
-}
-
-function listenOnce(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(port, "127.0.0.1", () => {
-      const bound = (s.address() as { port: number }).port;
-      s.close(() => resolve(bound));
-    });
-  });
-}
 
 /** Paths of the kubectl binaries on this machine, by minor version ("1.27", "1.35", ...). */
 export function kubectlBinaries(): Record<string, string> {

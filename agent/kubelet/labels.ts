@@ -7,6 +7,7 @@
  * @module
  */
 import type { Container, Pod } from "../../kube/client/types.ts";
+import { compareStrings } from "../../kube/order.ts";
 
 export const POD_NAME_LABEL = "io.kubernetes.pod.name";
 export const POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
@@ -60,7 +61,7 @@ function stableJson(value: unknown): string {
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+      .sort(([a], [b]) => compareStrings(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);

@@ -27,14 +27,32 @@ export interface EtcdServer {
 
 export const ETCD_BINARY = "/usr/bin/etcd";
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
+/**
+ * A TCP port on loopback that was free a moment ago, chosen below Linux's ephemeral range
+ * (32768-60999): a port the kernel handed out for listen(0) is also the next source port of
+ * some client's connection, and the suite makes thousands, so it may be taken again before the
+ * server binds it. Tests in parallel pick at random from 12,000 ports. (Every test and
+ * benchmark server takes its port from here, through tests/harness.ts.)
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await canListen(port)) return port;
+  }
+  return await listenOnce(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(() => true, () => false);
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(port, "127.0.0.1", () => {
+      const bound = (s.address() as { port: number }).port;
+      s.close(() => resolve(bound));
     });
   });
 }

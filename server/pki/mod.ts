@@ -20,13 +20,7 @@ export {
   signCertificate,
   type SignCertificateOptions,
 } from "./cert.ts";
-export {
-  type IsolatedPki,
-  loadOrCreatePkiIsolated,
-  type PkiConfig,
-  pkiOptions,
-  pkiProgram,
-} from "./isolated.ts";
+export { type IsolatedPki, pkiOptions } from "./isolated.ts";
 export { firstIpOf } from "./net.ts";
 export {
   type CertFiles,

@@ -8,6 +8,7 @@
  * @module
  */
 import { type Obj, obj, objs, str } from "./attributes.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 export type Level = "privileged" | "baseline" | "restricted";
 
@@ -687,13 +688,9 @@ function atVersion(check: Check, v: number): VersionedCheck | undefined {
 }
 
 const ORDERED = [
-  ...CHECKS.filter((c) => c.level === "baseline").sort((a, b) => cmp(a.id, b.id)),
-  ...CHECKS.filter((c) => c.level === "restricted").sort((a, b) => cmp(a.id, b.id)),
+  ...CHECKS.filter((c) => c.level === "baseline").sort((a, b) => compareStrings(a.id, b.id)),
+  ...CHECKS.filter((c) => c.level === "restricted").sort((a, b) => compareStrings(a.id, b.id)),
 ];
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** The results of every check of `level` at minor version `minor` (privileged checks nothing). */
 export function evaluatePod(level: Level, minor: number, meta: Obj, spec: Obj): CheckResult[] {

@@ -17,11 +17,12 @@ import {
   propertiesOf,
   type ValidationRule,
 } from "./schema.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 type Program = (context: Record<string, unknown>) => unknown;
 
 function cmp(a: unknown, b: unknown): number {
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
   return Number(a) - Number(b);
 }
 

@@ -19,6 +19,7 @@ import { describedTypes, type TypeRegistry } from "./models.ts";
 import { kindPaths, META_V1, type ServedKind, verbsOf } from "./paths.ts";
 import { closure, definitionSchema, type Flavor, type Gvk, type Schema } from "./schema.ts";
 import { encodeSwaggerProto } from "./proto.ts";
+import { compareStrings } from "../../../kube/order.ts";
 
 /**
  * What a {@link ResourceDef} may carry for OpenAPI: its own schema (custom resources). The
@@ -289,5 +290,5 @@ export class OpenApiDocuments {
 }
 
 function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => compareStrings(a, b)));
 }
